@@ -1,0 +1,118 @@
+"""The per-request context every resolver receives as ``info.context``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.auth import Principal
+from core.db import Scope
+from core.events import take_recorded_events
+from core.plugins import HookRelay, call_hook
+
+if TYPE_CHECKING:
+    from starlette.requests import HTTPConnection
+
+    from core.runtime import Runtime
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PropertyInfo:
+    """The property a request acts in, with the plugins it has enabled."""
+
+    id: int
+    tenant_id: int
+    slug: str
+    name: str
+    time_zone: str
+    currency: str
+    locale: str
+    plugins: frozenset[str]
+
+
+class Context:
+    """Tenant, property, principal, database access, hooks, loaders and the clock.
+
+    Database access goes through :meth:`db` (reads) and :meth:`transaction`
+    (writes). Sibling fields resolve concurrently, and one SQLAlchemy session
+    must not be used by two coroutines at once, so reads share one session
+    behind a per-request lock; DataLoaders keep the number of reads small.
+    """
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        request: HTTPConnection | None,
+        principal: Principal | None,
+        property: PropertyInfo | None,
+    ) -> None:
+        self.runtime = runtime
+        self.request = request
+        self.principal = principal
+        self.property = property
+        self.clock = runtime.clock
+        self.settings = runtime.settings
+        self.hooks: HookRelay = runtime.host.relay(property.plugins if property else frozenset())
+        self.extras: dict[str, Any] = {}
+        self.connection_params: dict[str, Any] | None = None  # set by WebSocket connection_init
+        # A WebSocket asked for a property that does not exist (refused at connection_init).
+        self.property_missing = False
+        self._loaders: dict[str, Any] = {}
+        self._read_session: AsyncSession | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def scope(self) -> Scope:
+        if self.principal is None:
+            raise PermissionError("this operation needs an authenticated caller")
+        return Scope.tenant(self.principal.tenant_id, self.property.id if self.property else None)
+
+    async def extend_from_hooks(self) -> None:
+        """Let the property's enabled plugins add to ``extras`` (``concierge_request_context``)."""
+        if self.property is None or self.principal is None:
+            return
+        for extra in await call_hook(self.hooks.concierge_request_context, context=self):
+            if extra:
+                self.extras.update(extra)
+
+    def loader(self, key: str, factory: Callable[[], T]) -> T:
+        """The request's DataLoader under ``key``, made by ``factory`` on first use."""
+        if key not in self._loaders:
+            self._loaders[key] = factory()
+        return self._loaders[key]
+
+    @asynccontextmanager
+    async def db(self) -> AsyncIterator[AsyncSession]:
+        """The request's read session, for one resolver at a time."""
+        async with self._lock:
+            if self._read_session is None:
+                self._read_session = self.runtime.db.session(self.scope, write=False)
+            yield self._read_session
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction: committed when the block ends, rolled back if it raises.
+
+        Events recorded in it are delivered after the commit, and the read
+        session starts a fresh snapshot so the payload shows the change.
+        """
+        async with self._lock:
+            async with self.runtime.db.session(self.scope) as session:
+                async with session.begin():
+                    yield session
+                event_ids = take_recorded_events(session)
+            if self._read_session is not None:
+                await self._read_session.rollback()
+        await self.runtime.events.deliver(event_ids)
+
+    async def close(self) -> None:
+        if self._read_session is not None:
+            await self._read_session.close()
+            self._read_session = None

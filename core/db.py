@@ -1,0 +1,265 @@
+"""Persistence: engine, sessions, the declarative Base, and automatic tenant scoping.
+
+Two databases run the same code: SQLite through aiosqlite (the embedded
+default) and PostgreSQL through asyncpg (production). On SQLite every write
+transaction begins IMMEDIATE, so concurrent writers queue on the busy timeout
+instead of failing with "database is locked" when a read turns into a write.
+
+Scoping: every session carries a :class:`Scope`. Rows of models that mix in
+:class:`TenantScoped` (and :class:`PropertyScoped`) are filtered to that scope
+on every ORM SELECT, UPDATE and DELETE, and stamped with it on insert, so a
+resolver or service cannot forget the tenant.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Integer, MetaData, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    ORMExecuteState,
+    Session,
+    UOWTransaction,
+    mapped_column,
+    with_loader_criteria,
+)
+from sqlalchemy.types import TypeDecorator
+
+from core.config import Settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SQLITE_BUSY_TIMEOUT_MS = 5_000
+# Execution option for the few core look-ups of installation-wide unique keys
+# (a property's slug is its address): the statement skips tenant filtering.
+ALL_TENANTS_OPTION = "concierge_all_tenants"
+# Execution option that marks a read-only engine: its transactions begin
+# DEFERRED on SQLite (so readers never take the write lock).
+READ_ONLY_OPTION = "concierge_read_only"
+
+# Primary keys: 64-bit on PostgreSQL; SQLite only autoincrements "INTEGER PRIMARY KEY".
+BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC instant on both databases (SQLite stores naive text)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC column; attach a time zone")
+        return value.astimezone(dt.UTC)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
+IdPK = Annotated[int, mapped_column(BigIntPK, primary_key=True, autoincrement=True)]
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every table of the core and of every plugin."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {dt.datetime: UTCDateTime()}
+
+
+class TenantScoped:
+    """Mixin for rows that belong to one tenant; filtered and stamped automatically."""
+
+    tenant_id: Mapped[int] = mapped_column(
+        BigIntPK, ForeignKey("tenants.id", ondelete="CASCADE"), index=True
+    )
+
+
+class PropertyScoped(TenantScoped):
+    """Mixin for rows that belong to one property (a shop, hotel or resort) of a tenant."""
+
+    property_id: Mapped[int] = mapped_column(
+        BigIntPK, ForeignKey("properties.id", ondelete="CASCADE"), index=True
+    )
+
+
+class ScopeError(RuntimeError):
+    """A session tried to read or write rows outside its scope, or had no scope at all."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which rows a session may see: one tenant (and maybe one property), or all of them.
+
+    ``Scope.system()`` is for work that spans tenants (migrations, the CLI, jobs
+    that fan out per tenant); request handling always uses a tenant scope.
+    """
+
+    tenant_id: int | None
+    property_id: int | None = None
+    all_tenants: bool = False
+
+    @classmethod
+    def system(cls) -> Scope:
+        return cls(tenant_id=None, all_tenants=True)
+
+    @classmethod
+    def tenant(cls, tenant_id: int, property_id: int | None = None) -> Scope:
+        return cls(tenant_id=tenant_id, property_id=property_id)
+
+
+SCOPE_KEY = "concierge_scope"
+
+
+def session_scope(session: Session | AsyncSession) -> Scope:
+    scope = session.info.get(SCOPE_KEY)
+    if scope is None:
+        raise ScopeError("session has no Scope: create sessions with Database.session()")
+    return scope
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _filter_to_scope(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete):
+        return
+    if state.is_column_load or state.is_relationship_load:
+        # The criteria added to the parent statement propagate to these loads.
+        return
+    scope = session_scope(state.session)
+    if scope.all_tenants or state.execution_options.get(ALL_TENANTS_OPTION, False):
+        return
+    tenant_id = scope.tenant_id
+    options = [
+        with_loader_criteria(
+            TenantScoped, lambda cls: cls.tenant_id == tenant_id, include_aliases=True
+        )
+    ]
+    if scope.property_id is not None:
+        property_id = scope.property_id
+        options.append(
+            with_loader_criteria(
+                PropertyScoped, lambda cls: cls.property_id == property_id, include_aliases=True
+            )
+        )
+    state.statement = state.statement.options(*options)
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_scope(session: Session, flush_context: UOWTransaction, instances: Any) -> None:
+    scope = session_scope(session)
+    for obj in list(session.new) + list(session.dirty):
+        if not isinstance(obj, TenantScoped):
+            continue
+        _stamp_or_check(obj, "tenant_id", scope.tenant_id, scope)
+        if isinstance(obj, PropertyScoped):
+            _stamp_or_check(obj, "property_id", scope.property_id, scope)
+
+
+def _stamp_or_check(obj: Any, attr: str, expected: int | None, scope: Scope) -> None:
+    current = getattr(obj, attr)
+    if current is None:
+        if expected is None:
+            raise ScopeError(
+                f"{type(obj).__name__}.{attr} is not set and the session's scope has none"
+            )
+        setattr(obj, attr, expected)
+    elif not scope.all_tenants and expected is not None and current != expected:
+        raise ScopeError(
+            f"{type(obj).__name__}.{attr}={current} is outside this session's scope ({expected})"
+        )
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+        # Take BEGIN away from the driver so the "begin" listener below decides
+        # how each transaction starts (and the driver stops committing before DDL).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        read_only = conn.get_execution_options().get(READ_ONLY_OPTION, False)
+        conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
+    """An async engine for SQLite (aiosqlite) or PostgreSQL (asyncpg)."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, echo=echo)
+        _configure_sqlite(engine)
+        return engine
+    return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+class Database:
+    """The engine and the session factories; one per application."""
+
+    def __init__(self, database_url: str, *, echo: bool = False) -> None:
+        self.url = database_url
+        self.engine = create_engine(database_url, echo=echo)
+        read_options: dict[str, Any] = {READ_ONLY_OPTION: True}
+        if not self.is_sqlite:
+            read_options["postgresql_readonly"] = True
+        self.read_engine = self.engine.execution_options(**read_options)
+        self._write_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Database:
+        return cls(settings.database_url)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def session(self, scope: Scope, *, write: bool = True) -> AsyncSession:
+        """A new session limited to ``scope``; read sessions never take a write lock."""
+        maker = self._write_sessions if write else self._read_sessions
+        return maker(info={SCOPE_KEY: scope})
+
+    @asynccontextmanager
+    async def transaction(self, scope: Scope) -> AsyncIterator[AsyncSession]:
+        """A write session in a transaction: committed on success, rolled back on error."""
+        async with self.session(scope) as session, session.begin():
+            yield session
+
+    async def ping(self) -> None:
+        async with self.read_engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,20 @@
+"""Shared GraphQL pieces for plugins: identity, connections, errors, money, contributions."""
+
+from core.graphql.contribution import GraphQLContribution
+from core.graphql.errors import ClientError, CoreError, Error, error_from
+from core.graphql.money import Money, MoneyInput
+from core.graphql.relay import Connection, Page, load_nodes, paginate
+
+__all__ = [
+    "ClientError",
+    "Connection",
+    "CoreError",
+    "Error",
+    "GraphQLContribution",
+    "Money",
+    "MoneyInput",
+    "Page",
+    "error_from",
+    "load_nodes",
+    "paginate",
+]

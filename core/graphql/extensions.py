@@ -1,0 +1,101 @@
+"""Schema extensions every Concierge schema runs with, created per request.
+
+Strawberry shares an extension *instance* between concurrent requests, so
+each entry here is a factory (FACTS.md). The order matters: the limit rules
+are added before validation runs, and validation is cached.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Iterator
+from functools import lru_cache, partial
+from typing import Any
+
+from graphql import GraphQLError, GraphQLSchema, validate
+from graphql.language import DocumentNode
+from graphql.validation import ASTValidationRule, NoSchemaIntrospectionCustomRule
+from strawberry.extensions import (
+    AddValidationRules,
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+from strawberry.schema.schema import validate_document
+
+from core.config import Settings
+from core.graphql.errors import is_client_facing
+
+log = logging.getLogger("concierge.graphql")
+
+VALIDATION_CACHE_SIZE = 512
+PARSER_CACHE_SIZE = 512
+_SUGGESTION = re.compile(r"\s*Did you mean .*\?$")
+
+
+@lru_cache(maxsize=VALIDATION_CACHE_SIZE)
+def _validate_cached(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    rules: tuple[type[ASTValidationRule], ...],
+    hide_suggestions: bool,
+) -> list[GraphQLError]:
+    if not hide_suggestions:
+        return validate_document(schema, document, rules)
+    # strawberry's validate_document cannot hide suggestions; add its own rules here.
+    return validate(schema, document, _strawberry_rules(rules), hide_suggestions=True)
+
+
+def _strawberry_rules(
+    rules: tuple[type[ASTValidationRule], ...],
+) -> tuple[type[ASTValidationRule], ...]:
+    from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
+    from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
+
+    return (*rules, MaybeNullValidationRule, OneOfInputValidationRule)
+
+
+class CachedValidation(SchemaExtension):
+    """Validation with an LRU cache; field suggestions hidden in production."""
+
+    def __init__(self, *, hide_suggestions: bool) -> None:
+        super().__init__()
+        self.hide_suggestions = hide_suggestions
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        errors = _validate_cached(
+            context.schema._schema,
+            context.graphql_document,
+            tuple(context.validation_rules),
+            self.hide_suggestions,
+        )
+        if self.hide_suggestions:
+            # Custom rules (limits) may still suggest; strip it for production.
+            for error in errors:
+                error.message = _SUGGESTION.sub("", error.message)
+        context.pre_execution_errors = errors
+        yield
+
+
+def _should_mask(error: GraphQLError) -> bool:
+    return not is_client_facing(error)
+
+
+def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
+    limits = settings.limits
+    factories: list[Callable[[], Any]] = [
+        partial(ParserCache, maxsize=PARSER_CACHE_SIZE),
+        partial(QueryDepthLimiter, max_depth=limits.max_depth),
+        partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
+        partial(MaxAliasesLimiter, max_alias_count=limits.max_aliases),
+    ]
+    if settings.production:
+        factories.append(partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]))
+    factories.append(partial(CachedValidation, hide_suggestions=settings.production))
+    factories.append(partial(MaskErrors, should_mask_error=_should_mask))
+    return factories

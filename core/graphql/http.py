@@ -1,0 +1,124 @@
+"""GraphQL over HTTP and WebSocket: strawberry's ASGI view, tuned to the spec.
+
+Follows the GraphQL-over-HTTP specification: ``application/json`` bodies for
+POST (anything else is 415), the ``application/graphql-response+json`` media
+type when the client accepts it, and with it 400 for requests that failed
+before execution (syntax, validation, limits). WebSocket subscriptions
+(graphql-transport-ws) authenticate in ``connection_init``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.types import ExecutionResult
+
+from core.auth import AuthenticationError, bearer_token, verify_access_token
+from core.context import Context
+
+JSON = "application/json"
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+ACCEPTABLE = (GRAPHQL_RESPONSE_JSON, JSON)
+
+
+_MEDIA_CHOICES = {
+    "*/*": GRAPHQL_RESPONSE_JSON,
+    "application/*": GRAPHQL_RESPONSE_JSON,
+    GRAPHQL_RESPONSE_JSON: GRAPHQL_RESPONSE_JSON,
+    JSON: JSON,
+}
+
+
+def negotiate_media_type(accept: str | None) -> str | None:
+    """The response media type for an Accept header; None when nothing acceptable."""
+    if not accept:
+        return JSON  # the spec's legacy default for clients that send no Accept
+    best: tuple[float, int, int] | None = None
+    chosen: str | None = None
+    for position, part in enumerate(accept.split(",")):
+        media, *params = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        candidate = _MEDIA_CHOICES.get(media.lower())
+        if candidate is None or quality <= 0:
+            continue
+        # Higher quality wins; on a tie graphql-response+json, then the earlier entry.
+        rank = (quality, int(candidate == GRAPHQL_RESPONSE_JSON), -position)
+        if best is None or rank > best:
+            best, chosen = rank, candidate
+    return chosen
+
+
+def error_body(message: str, code: str) -> bytes:
+    return orjson.dumps({"errors": [{"message": message, "extensions": {"code": code}}]})
+
+
+def graphql_error_response(
+    status: int, message: str, code: str, media_type: str = JSON
+) -> Response:
+    return Response(error_body(message, code), status_code=status, media_type=media_type)
+
+
+class ConciergeGraphQL(GraphQL):
+    """One view per composed schema; the endpoint builds the context and calls ``run``."""
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
+        processed = process_result(result)
+        if result.data is None and result.errors:
+            # Parse, validation or limit errors: nothing executed, so no "data" key.
+            processed.pop("data", None)
+            if isinstance(request, Request):
+                request.state.graphql_failed_before_execution = True
+        return processed
+
+    async def on_ws_connect(self, context: Context) -> Any:
+        params = context.connection_params or {}
+        raw = params.get("Authorization") or params.get("authorization")
+        try:
+            token = bearer_token(raw) if isinstance(raw, str) else None
+            if token is None:
+                raise AuthenticationError("connection_init carries no Authorization")
+            principal = verify_access_token(context.settings, context.clock, token)
+        except AuthenticationError:
+            raise ConnectionRejectionError() from None
+        prop = context.property
+        if context.property_missing:
+            raise ConnectionRejectionError()
+        # Another tenant's property is refused exactly like one that does not exist.
+        if prop is not None and (
+            prop.tenant_id != principal.tenant_id or not principal.may_use_property(prop.id)
+        ):
+            raise ConnectionRejectionError()
+        context.principal = principal
+        await context.extend_from_hooks()
+        return None
+
+    async def execute_http(self, request: Request, context: Context, media_type: str) -> Response:
+        """Run one HTTP GraphQL request and shape the response per the spec."""
+        try:
+            response = await self.run(request, context=context)
+        except HTTPException as exc:
+            return graphql_error_response(exc.status_code, exc.reason, "BAD_REQUEST", media_type)
+        if response.media_type == JSON or response.headers.get("content-type", "").startswith(JSON):
+            response.headers["content-type"] = media_type
+            if media_type == GRAPHQL_RESPONSE_JSON and getattr(
+                request.state, "graphql_failed_before_execution", False
+            ):
+                response.status_code = 400
+        return response

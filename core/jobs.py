@@ -1,0 +1,158 @@
+"""Periodic jobs that plugins register: run in-process by ``concierge serve``, or once from cron.
+
+A job runs in one process at a time. On PostgreSQL a session-level advisory
+lock keyed by the job's name guards each run, so several app processes behind
+a load balancer never run the same job together. On SQLite (one process by
+design) an in-process lock does the same.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select, text
+
+from core.clock import Clock
+from core.db import Database, Scope
+from core.events import EventDispatcher
+from core.plugins import PluginError, PluginHost, await_me_maybe
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    """A periodic job. ``run`` receives a :class:`JobContext`; it may be ``async``."""
+
+    name: str
+    interval: dt.timedelta
+    run: Callable[[JobContext], Awaitable[Any] | Any]
+    description: str = ""
+
+
+@dataclass
+class JobContext:
+    db: Database
+    host: PluginHost
+    clock: Clock
+    events: EventDispatcher
+
+    async def properties_with_plugin(self, plugin: str) -> list[tuple[int, int]]:
+        """(tenant_id, property_id) of every property that has ``plugin`` enabled."""
+        from core.tenancy import PropertyPlugin
+
+        async with self.db.session(Scope.system(), write=False) as session:
+            rows = await session.execute(
+                select(PropertyPlugin.tenant_id, PropertyPlugin.property_id)
+                .where(PropertyPlugin.plugin == plugin, PropertyPlugin.enabled.is_(True))
+                .order_by(PropertyPlugin.property_id)
+            )
+            return [(row.tenant_id, row.property_id) for row in rows]
+
+
+async def _deliver_pending_events(context: JobContext) -> int:
+    return await context.events.deliver_pending()
+
+
+CORE_JOBS = (
+    Job(
+        name="core.deliver_events",
+        interval=dt.timedelta(seconds=30),
+        run=_deliver_pending_events,
+        description="Retry delivery of domain events whose handlers failed or never ran.",
+    ),
+)
+
+
+def collect_jobs(host: PluginHost) -> dict[str, Job]:
+    jobs: dict[str, tuple[str, Job]] = {job.name: ("core", job) for job in CORE_JOBS}
+    for impl in host.manager.hook.concierge_jobs.get_hookimpls():
+        for job in impl.function() or []:
+            if job.name in jobs:
+                raise PluginError(
+                    f"job {job.name!r} is registered by both {jobs[job.name][0]!r} "
+                    f"and {impl.plugin_name!r}"
+                )
+            jobs[job.name] = (impl.plugin_name, job)
+    return {name: job for name, (_, job) in jobs.items()}
+
+
+def advisory_lock_key(job_name: str) -> int:
+    """A stable signed 64-bit key for ``pg_try_advisory_lock``."""
+    digest = hashlib.blake2b(f"concierge.job:{job_name}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+class JobRunner:
+    def __init__(self, context: JobContext) -> None:
+        self.context = context
+        self.jobs = collect_jobs(context.host)
+        self._local_locks: dict[str, asyncio.Lock] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @asynccontextmanager
+    async def _exclusive(self, name: str) -> AsyncIterator[bool]:
+        """Yield True when this process holds the job's lock, False when another run has it."""
+        local = self._local_locks.setdefault(name, asyncio.Lock())
+        if local.locked():
+            yield False
+            return
+        async with local:
+            db = self.context.db
+            if db.is_sqlite:
+                yield True
+                return
+            key = advisory_lock_key(name)
+            # A dedicated connection holds the session-level lock for the whole run.
+            async with db.engine.connect() as conn:
+                got = await conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})
+                await conn.commit()
+                if not got:
+                    yield False
+                    return
+                try:
+                    yield True
+                finally:
+                    await conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                    await conn.commit()
+
+    async def run_once(self, name: str) -> bool:
+        """Run job ``name`` now; False when another process or task is running it."""
+        job = self.jobs.get(name)
+        if job is None:
+            raise KeyError(f"unknown job {name!r}; known: {', '.join(sorted(self.jobs))}")
+        async with self._exclusive(name) as acquired:
+            if not acquired:
+                log.info("job %s is running elsewhere; skipped", name)
+                return False
+            log.info("job %s started", name)
+            await await_me_maybe(job.run(self.context))
+            log.info("job %s finished", name)
+            return True
+
+    async def _loop(self, job: Job) -> None:
+        while True:
+            await asyncio.sleep(job.interval.total_seconds())
+            try:
+                await self.run_once(job.name)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("job %s failed; it runs again in %s", job.name, job.interval)
+
+    def start(self) -> None:
+        for job in self.jobs.values():
+            self._tasks.append(asyncio.create_task(self._loop(job), name=f"job:{job.name}"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()

@@ -1,0 +1,215 @@
+"""Schema composition: one strawberry schema per distinct set of enabled plugins, cached.
+
+The account schema (``/graphql``) holds the core's account-level fields. A
+property schema (``/graphql/{property}``) holds the core's property fields
+plus the contributions of exactly the plugins that property has enabled, so a
+shop's schema has no ``Room`` type at all. Two plugins contributing the same
+type or root-field name stop start-up with an error naming both, because
+strawberry's ``merge_types`` would only warn and let one silently win.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from core.config import Settings
+from core.graphql.contribution import GraphQLContribution
+from core.graphql.errors import CoreError, is_client_facing
+from core.graphql.extensions import schema_extensions
+from core.graphql.root import AccountQuery, PropertyQuery
+from core.plugins import PluginError, PluginHost
+
+MAX_BATCH_OPERATIONS = 10
+log = logging.getLogger("concierge.graphql")
+
+
+class ConciergeSchema(strawberry.Schema):
+    """Logs bugs with their traceback; client mistakes (syntax, validation) only at debug."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        for error in errors:
+            if is_client_facing(error):
+                log.debug("client error: %s", error.message)
+            else:
+                path = ".".join(str(p) for p in error.path or ())
+                log.error(
+                    "unexpected error in %s", path or "operation", exc_info=error.original_error
+                )
+
+
+@dataclass(frozen=True)
+class _Names:
+    types: frozenset[str]
+    query: frozenset[str]
+    mutation: frozenset[str]
+    subscription: frozenset[str]
+
+
+def _field_names(cls: type | None) -> frozenset[str]:
+    if cls is None:
+        return frozenset()
+    config = StrawberryConfig()
+    return frozenset(
+        config.name_converter.get_graphql_name(f) for f in cls.__strawberry_definition__.fields
+    )
+
+
+class SchemaRegistry:
+    """Builds and caches schemas; validates every installed plugin's contribution up front."""
+
+    def __init__(self, host: PluginHost, settings: Settings) -> None:
+        self.host = host
+        self.settings = settings
+        self.contributions = self._collect(host)
+        self._cache: dict[frozenset[str], strawberry.Schema] = {}
+        self._account: strawberry.Schema | None = None
+        self._lock = threading.Lock()
+        self._check_collisions()
+
+    @staticmethod
+    def _collect(host: PluginHost) -> dict[str, GraphQLContribution]:
+        found: dict[str, GraphQLContribution] = {}
+        for impl in host.manager.hook.concierge_graphql.get_hookimpls():
+            contribution = impl.function()
+            if contribution is None:
+                continue
+            if not isinstance(contribution, GraphQLContribution):
+                raise PluginError(
+                    f"plugin {impl.plugin_name!r}: concierge_graphql must return a "
+                    "GraphQLContribution or None"
+                )
+            found[impl.plugin_name] = contribution
+        return found
+
+    def _build(self, contributions: Iterable[GraphQLContribution]) -> strawberry.Schema:
+        contributions = list(contributions)
+        queries = tuple(c.query for c in contributions if c.query is not None)
+        mutations = tuple(c.mutation for c in contributions if c.mutation is not None)
+        subscriptions = tuple(c.subscription for c in contributions if c.subscription is not None)
+        extra_types = [t for c in contributions for t in c.types]
+        config = StrawberryConfig(
+            batching_config={"max_operations": MAX_BATCH_OPERATIONS}
+            if self.settings.limits.batching
+            else None,
+        )
+        return ConciergeSchema(
+            query=merge_types("Query", (PropertyQuery, *queries)),
+            mutation=merge_types("Mutation", mutations) if mutations else None,
+            subscription=merge_types("Subscription", subscriptions) if subscriptions else None,
+            types=[CoreError, *extra_types],
+            extensions=schema_extensions(self.settings),
+            config=config,
+        )
+
+    def _names(self, contribution: GraphQLContribution | None) -> _Names:
+        schema = self._build([contribution] if contribution else [])
+        return _Names(
+            types=frozenset(n for n in schema._schema.type_map if not n.startswith("__")),
+            query=_field_names(contribution.query) if contribution else frozenset(),
+            mutation=_field_names(contribution.mutation) if contribution else frozenset(),
+            subscription=_field_names(contribution.subscription) if contribution else frozenset(),
+        )
+
+    def _depends_on(self, name: str, other: str) -> bool:
+        seen, stack = set(), [name]
+        while stack:
+            current = stack.pop()
+            for required in self.host.plugins[current].requires:
+                if required == other:
+                    return True
+                if required not in seen:
+                    seen.add(required)
+                    stack.append(required)
+        return False
+
+    def _check_collisions(self) -> None:
+        core = self._names(None)
+        owners: dict[str, _Names] = {}
+        for name, contribution in self.contributions.items():
+            try:
+                owners[name] = self._names(contribution)
+            except Exception as exc:
+                raise PluginError(
+                    f"plugin {name!r}: its GraphQL contribution fails: {exc}"
+                ) from exc
+        for name, names in owners.items():
+            for root in ("query", "mutation", "subscription"):
+                clash = getattr(names, root) & getattr(core, root)
+                if clash:
+                    raise PluginError(
+                        f"plugin {name!r} contributes {root} field(s) {sorted(clash)} "
+                        "that the core already defines"
+                    )
+        plugins = sorted(owners)
+        for i, first in enumerate(plugins):
+            for second in plugins[i + 1 :]:
+                a, b = owners[first], owners[second]
+                for root in ("query", "mutation", "subscription"):
+                    clash = getattr(a, root) & getattr(b, root)
+                    if clash:
+                        raise PluginError(
+                            f"plugins {first!r} and {second!r} both contribute {root} "
+                            f"field(s) {sorted(clash)}"
+                        )
+                # A plugin's standalone schema includes the types of plugins it
+                # requires; those are shared, not clashing.
+                if self._depends_on(first, second) or self._depends_on(second, first):
+                    continue
+                clash = (a.types & b.types) - core.types
+                if clash:
+                    raise PluginError(
+                        f"plugins {first!r} and {second!r} both contribute type(s) {sorted(clash)}"
+                    )
+
+    def for_plugins(self, enabled: Iterable[str]) -> strawberry.Schema:
+        """The schema of a property with ``enabled`` plugins (unknown names are ignored)."""
+        key = frozenset(enabled) & self.host.names
+        schema = self._cache.get(key)
+        if schema is None:
+            with self._lock:
+                schema = self._cache.get(key)
+                if schema is None:
+                    ordered = [
+                        self.contributions[n] for n in sorted(key) if n in self.contributions
+                    ]
+                    schema = self._build(ordered)
+                    self._cache[key] = schema
+        return schema
+
+    def full(self) -> strawberry.Schema:
+        """The schema with every installed plugin enabled (what schema.graphql holds)."""
+        return self.for_plugins(self.host.names)
+
+    def account(self) -> strawberry.Schema:
+        if self._account is None:
+            self._account = ConciergeSchema(
+                query=AccountQuery,
+                types=[CoreError],
+                extensions=schema_extensions(self.settings),
+            )
+        return self._account
+
+    @property
+    def cached_count(self) -> int:
+        return len(self._cache)
+
+
+def export_schema_sdl(registry: SchemaRegistry) -> str:
+    """The SDL of the account schema and the full property schema, as schema.graphql holds it."""
+    header = (
+        "# Generated by `concierge export-schema`; do not edit by hand.\n"
+        "# The property schema (/graphql/{property}) with every built-in plugin enabled.\n"
+        "# A property's own schema holds only the plugins it has enabled.\n\n"
+    )
+    return header + registry.full().as_str().rstrip() + "\n"

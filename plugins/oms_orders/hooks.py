@@ -1,0 +1,1 @@
+"""Hook implementations of oms_orders (none yet)."""

@@ -1,0 +1,1 @@
+"""Hook implementations of pms_rooms (none yet)."""

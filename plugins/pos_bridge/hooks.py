@@ -1,0 +1,1 @@
+"""Hook implementations of pos_bridge (none yet)."""
