@@ -16,7 +16,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from alembic.util import CommandError
 from sqlalchemy import Connection, Table
 
 import core.models  # noqa: F401  (registers the core tables on Base.metadata)
@@ -102,11 +101,9 @@ async def make_revision(db: Database, host: PluginHost, branch: str, message: st
 
 
 def _branch_revision_count(config: Config, branch: str) -> int:
+    # Alembic gives every revision of a branch the label of its first revision.
     script = ScriptDirectory.from_config(config)
-    try:
-        return len(list(script.iterate_revisions(f"{branch}@head", "base")))
-    except CommandError:  # no such branch yet
-        return 0
+    return sum(1 for rev in script.walk_revisions() if branch in rev.branch_labels)
 
 
 async def schema_drift(db: Database) -> list[Any]:

@@ -22,11 +22,13 @@ import strawberry
 from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import InstrumentedAttribute
 from strawberry import relay
+
+# strawberry's relay.Edge is generic in its own NodeType; Connection must use the same one.
+from strawberry.relay.types import NodeType as NodeT
 from strawberry.types import Info
 
 from core.graphql.errors import ClientError
 
-NodeT = TypeVar("NodeT")
 RowT = TypeVar("RowT")
 
 

@@ -1,0 +1,28 @@
+"""Project-wide fixtures: the shared kit from core.testing plus the test-only plugin."""
+
+import pytest
+
+from core.plugins import Plugin
+
+pytest_plugins = ["core.testing"]
+
+
+@pytest.fixture(scope="session")
+def concierge_extra_plugins() -> list[Plugin]:
+    from notes_plugin import plugin
+
+    return [plugin]
+
+
+@pytest.fixture(autouse=True)
+def _reset_notes_plugin_records() -> None:
+    from notes_plugin import hooks
+
+    for record in (
+        hooks.DELIVERED_EVENTS,
+        hooks.JOB_RUNS,
+        hooks.ENABLED_ON,
+        hooks.DISABLED_ON,
+        hooks.FAIL_NEXT_EVENTS,
+    ):
+        record.clear()
