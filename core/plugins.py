@@ -105,7 +105,7 @@ class PluginHost:
         for plugin in self.plugins.values():
             try:
                 self.manager.register(plugin.hooks, name=plugin.name)
-            except pluggy.PluginValidationError as exc:
+            except (pluggy.PluginValidationError, ValueError) as exc:
                 raise PluginError(f"plugin {plugin.name!r}: {exc}") from exc
         self._check_pending()
         self._relays: dict[frozenset[str], HookRelay] = {}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -113,12 +114,19 @@ class SchemaRegistry:
         )
 
     def _names(self, contribution: GraphQLContribution | None) -> _Names:
-        schema = self._build([contribution] if contribution else [])
+        """Type and root-field names one contribution brings (the core's own when None)."""
+        with warnings.catch_warnings():
+            # merge_types warns about overridden fields; the checks below report them properly.
+            warnings.filterwarnings("ignore", message=".*has overridden fields.*")
+            schema = self._build([contribution] if contribution else [])
+        types = frozenset(n for n in schema._schema.type_map if not n.startswith("__"))
+        if contribution is None:
+            return _Names(types, _field_names(PropertyQuery), frozenset(), frozenset())
         return _Names(
-            types=frozenset(n for n in schema._schema.type_map if not n.startswith("__")),
-            query=_field_names(contribution.query) if contribution else frozenset(),
-            mutation=_field_names(contribution.mutation) if contribution else frozenset(),
-            subscription=_field_names(contribution.subscription) if contribution else frozenset(),
+            types=types,
+            query=_field_names(contribution.query),
+            mutation=_field_names(contribution.mutation),
+            subscription=_field_names(contribution.subscription),
         )
 
     def _depends_on(self, name: str, other: str) -> bool:
