@@ -19,6 +19,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLHTTPResponse, process_result
 from strawberry.types import ExecutionResult
+from strawberry.types.unset import UNSET
 
 from core.auth import AuthenticationError, bearer_token, verify_access_token
 from core.context import Context
@@ -75,8 +76,9 @@ def graphql_error_response(
 class ConciergeGraphQL(GraphQL):
     """One view per composed schema; the endpoint builds the context and calls ``run``."""
 
-    def encode_json(self, data: object) -> bytes:
-        return orjson.dumps(data)
+    def encode_json(self, data: object) -> str:
+        # Text, not bytes: graphql-transport-ws messages must go out as text frames.
+        return orjson.dumps(data).decode()
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         processed = process_result(result)
@@ -107,7 +109,7 @@ class ConciergeGraphQL(GraphQL):
             raise ConnectionRejectionError()
         context.principal = principal
         await context.extend_from_hooks()
-        return None
+        return UNSET  # acknowledge without a payload
 
     async def execute_http(self, request: Request, context: Context, media_type: str) -> Response:
         """Run one HTTP GraphQL request and shape the response per the spec."""

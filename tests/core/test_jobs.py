@@ -1,0 +1,51 @@
+"""Periodic jobs: registered by plugins, run once on demand, never twice at a time."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from notes_plugin import hooks as notes_hooks
+
+from core.runtime import Runtime
+from core.testing import ConciergeTestKit
+
+
+async def test_plugins_register_jobs_and_they_run_once_on_demand(
+    concierge: ConciergeTestKit,
+) -> None:
+    assert {"core.deliver_events", "test_notes.count"} <= set(concierge.runtime.jobs.jobs)
+    assert await concierge.run_job("test_notes.count") is True
+    assert notes_hooks.JOB_RUNS == ["start", "end"]
+
+
+async def test_an_unknown_job_is_a_clear_error(concierge: ConciergeTestKit) -> None:
+    with pytest.raises(KeyError, match="unknown job 'nope'"):
+        await concierge.run_job("nope")
+
+
+async def test_one_runner_never_runs_a_job_twice_at_once(concierge: ConciergeTestKit) -> None:
+    ran = await asyncio.gather(
+        concierge.run_job("test_notes.count"), concierge.run_job("test_notes.count")
+    )
+    assert sorted(ran) == [False, True]
+    assert notes_hooks.JOB_RUNS == ["start", "end"]
+
+
+async def test_two_processes_never_run_a_job_at_once_on_postgresql(
+    concierge: ConciergeTestKit, concierge_settings, concierge_host
+) -> None:
+    """Two runtimes (as two app processes would) share the database's advisory lock."""
+    if concierge.db.is_sqlite:
+        pytest.skip("advisory locks are PostgreSQL's; SQLite deployments are one process")
+    other = Runtime.build(concierge_settings, concierge_host, clock=concierge.clock)
+    try:
+        ran = await asyncio.gather(
+            concierge.run_job("test_notes.count"), other.jobs.run_once("test_notes.count")
+        )
+    finally:
+        await other.close()
+    assert sorted(ran) == [False, True]
+    assert notes_hooks.JOB_RUNS == ["start", "end"]
+    # The lock is released after the run: the next run goes ahead.
+    assert await concierge.run_job("test_notes.count") is True

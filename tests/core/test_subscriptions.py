@@ -1,0 +1,80 @@
+"""Subscriptions over WebSocket (graphql-transport-ws), authenticated at connection_init."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from httpx_ws import WebSocketDisconnect
+
+from core.testing import ConciergeTestKit
+
+SUBSCRIBE = {
+    "id": "1",
+    "type": "subscribe",
+    "payload": {"query": "subscription { noteAdded { text } }"},
+}
+
+
+async def _receive(ws, timeout: float = 5.0) -> dict:
+    return await asyncio.wait_for(ws.receive_json(), timeout)
+
+
+async def test_a_subscriber_receives_the_propertys_events(concierge: ConciergeTestKit) -> None:
+    tenant = await concierge.tenant("acme")
+    shop = await concierge.property(tenant, "acme-shop", plugins=["test_notes"])
+    other = await concierge.property(tenant, "acme-other", plugins=["test_notes"])
+    token = concierge.token(tenant)
+
+    async with concierge.websocket(shop) as ws:
+        await ws.send_json(
+            {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+        )
+        assert (await _receive(ws))["type"] == "connection_ack"
+        await ws.send_json(SUBSCRIBE)
+        bus = concierge.runtime.bus
+        for _ in range(100):  # wait until the subscription is listening
+            if bus.subscriber_count(shop.id):
+                break
+            await asyncio.sleep(0.01)
+
+        await concierge.graphql(
+            'mutation { addNote(input: {text: "elsewhere"}) { errors { code } } }', property=other
+        )
+        await concierge.graphql(
+            'mutation { addNote(input: {text: "live"}) { errors { code } } }', property=shop
+        )
+        message = await _receive(ws)
+        assert message["type"] == "next"
+        assert message["payload"]["data"] == {"noteAdded": {"text": "live"}}
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer not-a-token", "Basic abc"])
+async def test_connection_init_without_a_valid_token_is_refused(
+    concierge: ConciergeTestKit, authorization: str | None
+) -> None:
+    tenant = await concierge.tenant("acme")
+    shop = await concierge.property(tenant, "acme-shop", plugins=["test_notes"])
+    payload = {"Authorization": authorization} if authorization else {}
+    async with concierge.websocket(shop) as ws:
+        await ws.send_json({"type": "connection_init", "payload": payload})
+        with pytest.raises(WebSocketDisconnect) as closed:
+            await _receive(ws)
+    assert closed.value.code == 4403
+
+
+async def test_another_tenants_property_is_refused_like_an_unknown_one(
+    concierge: ConciergeTestKit,
+) -> None:
+    acme = await concierge.tenant("acme")
+    globex = await concierge.tenant("globex")
+    shop = await concierge.property(acme, "acme-shop", plugins=["test_notes"])
+    intruder = concierge.token(globex)
+    for target in (shop, "no-such-property"):
+        async with concierge.websocket(target) as ws:
+            await ws.send_json(
+                {"type": "connection_init", "payload": {"Authorization": f"Bearer {intruder}"}}
+            )
+            with pytest.raises(WebSocketDisconnect) as closed:
+                await _receive(ws)
+        assert closed.value.code == 4403
