@@ -80,10 +80,20 @@ class ConciergeGraphQL(GraphQL):
         # Text, not bytes: graphql-transport-ws messages must go out as text frames.
         return orjson.dumps(data).decode()
 
+    def parse_json(self, data: str | bytes) -> Any:
+        parsed = super().parse_json(data)
+        # strawberry reads the body with .get(): any other JSON value would be a 500.
+        items = parsed if isinstance(parsed, list) else [parsed]
+        if not all(isinstance(item, dict) for item in items):
+            raise HTTPException(400, "The request must be a JSON object")
+        return parsed
+
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:
         processed = process_result(result)
-        if result.data is None and result.errors:
-            # Parse, validation or limit errors: nothing executed, so no "data" key.
+        # Parse, validation, limit or variable errors: nothing executed, so no "data"
+        # key. An error raised while executing carries a path and keeps "data" (null
+        # when a non-null field failed): not a request error.
+        if result.data is None and result.errors and not any(e.path for e in result.errors):
             processed.pop("data", None)
             if isinstance(request, Request):
                 request.state.graphql_failed_before_execution = True

@@ -103,7 +103,7 @@ async def test_a_session_without_scope_refuses_to_query(concierge) -> None:
 
 
 async def test_concurrent_writers_queue_instead_of_failing(concierge) -> None:
-    """Read-then-write transactions racing on one database all succeed (BEGIN IMMEDIATE on SQLite)."""
+    """Read-then-write transactions racing on one database all succeed (SQLite: BEGIN IMMEDIATE)."""
     tenant = await concierge.tenant("busy")
     prop = await concierge.property(tenant, "busy-shop", plugins=["test_notes"])
 

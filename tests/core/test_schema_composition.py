@@ -173,7 +173,7 @@ def test_two_plugins_contributing_one_root_field_stop_start_up(tmp_path: Path) -
 
 def test_a_plugin_redefining_a_core_root_field_stops_start_up(tmp_path: Path) -> None:
     host = PluginHost([_contributing("usurper", GraphQLContribution(query=UsurperQuery))])
-    with pytest.raises(PluginError, match="usurper.*currentProperty"):
+    with pytest.raises(PluginError, match=r"usurper.*currentProperty"):
         SchemaRegistry(host, _settings(tmp_path))
 
 

@@ -16,8 +16,8 @@ SUBSCRIBE = {
 }
 
 
-async def _receive(ws, timeout: float = 5.0) -> dict:
-    return await asyncio.wait_for(ws.receive_json(), timeout)
+async def _receive(ws, wait: float = 5.0) -> dict:
+    return await asyncio.wait_for(ws.receive_json(), wait)
 
 
 async def test_a_subscriber_receives_the_propertys_events(concierge: ConciergeTestKit) -> None:

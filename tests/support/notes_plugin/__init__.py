@@ -6,7 +6,6 @@ property to prove the plugin contract end to end.
 from pathlib import Path
 
 from core import Plugin
-
 from notes_plugin import hooks, hookspecs
 
 plugin = Plugin(
