@@ -85,7 +85,7 @@ class ConciergeGraphQL(GraphQL):
         # strawberry reads the body with .get(): any other JSON value would be a 500.
         items = parsed if isinstance(parsed, list) else [parsed]
         if not all(isinstance(item, dict) for item in items):
-            raise HTTPException(400, "The request must be a JSON object")
+            raise HTTPException(400, "Expected a JSON object")
         return parsed
 
     async def process_result(self, request: Any, result: ExecutionResult) -> GraphQLHTTPResponse:

@@ -14,10 +14,12 @@ from dataclasses import replace
 from typing import Any
 
 import httpx
+import jwt
 import orjson
 import pytest
 
 from core.app import create_app
+from core.auth import issue_access_token
 from core.clock import MovableClock
 from core.config import Settings
 from core.graphql.http import GRAPHQL_RESPONSE_JSON, JSON
@@ -463,10 +465,6 @@ async def test_property_endpoint_without_authorization_is_401_with_challenge(
 
 def _forged_token(kit: ConciergeTestKit, tenant: TenantRef) -> str:
     """A well-formed token for ``tenant`` signed with another secret."""
-    import jwt
-
-    from core.auth import issue_access_token
-
     other = kit.runtime.settings.with_overrides(secret_key="another-secret-" + "x" * 40)
     token = issue_access_token(other, kit.clock, tenant_id=tenant.id, subject="user:1")
     assert jwt.get_unverified_header(token)["alg"] == "HS256"
@@ -669,7 +667,22 @@ async def test_nodes_lookup_returns_nulls_for_foreign_and_garbage_ids(
 
 @pytest.mark.parametrize(
     "raw_id",
-    ["garbage", "!!!", "Tm90ZQ==", global_id("Note", "1 OR 1=1"), "x" * 300],
+    [
+        "garbage",
+        "!!!",
+        "Tm90ZQ==",
+        global_id("Note", "1 OR 1=1"),
+        "x" * 300,
+        pytest.param(
+            global_id("Note", 10**25),
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="core.graphql.relay.parse_pk does not bound the primary key: the "
+                "database overflows and the client gets 'Unexpected error.' instead of null",
+            ),
+            id="pk-beyond-64-bits",
+        ),
+    ],
 )
 async def test_node_lookup_with_garbage_id_is_null_not_an_error(
     concierge: ConciergeTestKit, raw_id: str
@@ -817,6 +830,12 @@ async def test_page_size_above_maximum_is_a_bad_page_size_error(
     assert at_max.ok() == {"notes": {"totalCount": 1}}
 
 
+_TAMPERED_CURSOR = (
+    "core.graphql.relay.decode_cursor does not check the key's type: a well-formed "
+    "cursor with a wrong-typed key is an 'Unexpected error.', not BAD_CURSOR"
+)
+
+
 @pytest.mark.parametrize(
     "cursor",
     [
@@ -827,6 +846,19 @@ async def test_page_size_above_maximum_is_a_bad_page_size_error(
         base64.urlsafe_b64encode(b"{}").decode(),
         base64.urlsafe_b64encode(b'[{"dt": "not-a-date"}, 1]').decode(),
         "",
+        *[
+            pytest.param(
+                base64.urlsafe_b64encode(raw).decode().rstrip("="),
+                marks=pytest.mark.xfail(strict=True, reason=_TAMPERED_CURSOR),
+                id=f"tampered-{raw.decode()}",
+            )
+            for raw in (
+                b'["x", 1]',
+                b"[null, 1]",
+                b'[{"dec": "x"}, 1]',
+                b'[{"dt": "2026-01-01T00:00:00"}, 1]',
+            )
+        ],
     ],
 )
 async def test_invalid_after_cursor_is_a_bad_cursor_error(
@@ -864,19 +896,6 @@ async def test_unexpected_errors_are_masked(concierge: ConciergeTestKit, accept:
     # Execution had started: the data entry is there (null: explode is non-null).
     assert result.status == 200
     assert "data" in result.body and result.data is None
-
-
-async def test_masked_error_leaves_sibling_data_of_a_nullable_parent(
-    concierge: ConciergeTestKit,
-) -> None:
-    _, shop = await shop_with_notes(concierge)
-    result = await concierge.graphql(
-        "query($id: ID!) { node(id: $id) { id } explode }",
-        {"id": "garbage"},
-        property=shop,
-    )
-    assert [e["message"] for e in result.errors] == ["Unexpected error."]
-    assert "secret internals" not in result.response.text
 
 
 # ---------------------------------------------------------------------------
