@@ -168,9 +168,7 @@ async def concierge_database_url(
         yield f"sqlite+aiosqlite:///{target}"
         return
     name = f"concierge_test_{uuid.uuid4().hex[:16]}"
-    await _admin_execute(
-        template.server, f'CREATE DATABASE "{name}" TEMPLATE "{template.pg_name}"'
-    )
+    await _admin_execute(template.server, f'CREATE DATABASE "{name}" TEMPLATE "{template.pg_name}"')
     try:
         yield template.server.set(database=name).render_as_string(False)
     finally:
