@@ -171,6 +171,7 @@ async def graphql_websocket(websocket: WebSocket) -> None:
     schema = runtime.schemas.for_plugins(prop.plugins) if prop else runtime.schemas.account()
     context = await build_context(runtime, websocket, None, prop)
     context.property_missing = slug is not None and prop is None
+    context.long_lived = True
     try:
         await views.for_schema(schema).run(websocket, context=context)
     finally:

@@ -141,6 +141,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         max_tokens=_env_int("GRAPHQL_MAX_TOKENS", GraphQLLimits.max_tokens, env),
         max_aliases=_env_int("GRAPHQL_MAX_ALIASES", GraphQLLimits.max_aliases, env),
         max_page_size=_env_int("GRAPHQL_MAX_PAGE_SIZE", GraphQLLimits.max_page_size, env),
+        default_page_size=_env_int(
+            "GRAPHQL_DEFAULT_PAGE_SIZE", GraphQLLimits.default_page_size, env
+        ),
         batching=_env_bool("GRAPHQL_BATCHING", False, env),
     )
     return Settings(

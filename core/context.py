@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth import Principal
 from core.db import Scope
-from core.events import take_recorded_events
 from core.plugins import HookRelay, call_hook
 
 if TYPE_CHECKING:
@@ -64,6 +63,8 @@ class Context:
         self.connection_params: dict[str, Any] | None = None  # set by WebSocket connection_init
         # A WebSocket asked for a property that does not exist (refused at connection_init).
         self.property_missing = False
+        # True for WebSocket connections: no read session is kept between uses.
+        self.long_lived = False
         self._loaders: dict[str, Any] = {}
         self._read_session: AsyncSession | None = None
         self._lock = asyncio.Lock()
@@ -90,27 +91,36 @@ class Context:
 
     @asynccontextmanager
     async def db(self) -> AsyncIterator[AsyncSession]:
-        """The request's read session, for one resolver at a time."""
+        """The request's read session, for one resolver at a time.
+
+        A WebSocket context lives as long as its connection, so there the
+        session ends after each use: no snapshot goes stale and no pooled
+        connection idles in a transaction between events.
+        """
         async with self._lock:
             if self._read_session is None:
                 self._read_session = self.runtime.db.session(self.scope, write=False)
-            yield self._read_session
+            try:
+                yield self._read_session
+            finally:
+                if self.long_lived:
+                    await self._read_session.close()
+                    self._read_session = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A write transaction: committed when the block ends, rolled back if it raises.
 
-        Events recorded in it are delivered after the commit, and the read
-        session starts a fresh snapshot so the payload shows the change.
+        Read and write inside the block through the session it yields (it sees
+        the transaction's own changes; :meth:`db` does not). Events recorded in
+        it are delivered after the commit, and the read session starts a fresh
+        snapshot so the mutation's payload shows the change.
         """
+        async with self.runtime.events.transaction(self.scope) as session:
+            yield session
         async with self._lock:
-            async with self.runtime.db.session(self.scope) as session:
-                async with session.begin():
-                    yield session
-                event_ids = take_recorded_events(session)
             if self._read_session is not None:
                 await self._read_session.rollback()
-        await self.runtime.events.deliver(event_ids)
 
     async def close(self) -> None:
         if self._read_session is not None:

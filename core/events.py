@@ -141,15 +141,27 @@ class EventBus:
 class EventContext:
     """What a ``concierge_event`` handler may use for follow-up work."""
 
-    db: Database
-    clock: Clock
+    dispatcher: EventDispatcher
     tenant_id: int
     property_id: int | None
 
+    @property
+    def db(self) -> Database:
+        return self.dispatcher.db
+
+    @property
+    def clock(self) -> Clock:
+        return self.dispatcher.clock
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A write transaction scoped to the event's tenant and property."""
-        async with self.db.transaction(Scope.tenant(self.tenant_id, self.property_id)) as session:
+        """A write transaction scoped to the event's tenant and property.
+
+        Events it records are delivered when it commits.
+        """
+        async with self.dispatcher.transaction(
+            Scope.tenant(self.tenant_id, self.property_id)
+        ) as session:
             yield session
 
 
@@ -159,6 +171,15 @@ class EventDispatcher:
         self.host = host
         self.bus = bus
         self.clock = clock
+
+    @asynccontextmanager
+    async def transaction(self, scope: Scope) -> AsyncIterator[AsyncSession]:
+        """A write transaction whose recorded events are delivered right after it commits."""
+        async with self.db.session(scope) as session:
+            async with session.begin():
+                yield session
+            event_ids = take_recorded_events(session)
+        await self.deliver(event_ids)
 
     async def deliver(self, event_ids: Iterable[int]) -> None:
         ids = list(event_ids)
@@ -208,7 +229,7 @@ class EventDispatcher:
                         plugin_sets[event.property_id] = await enabled_plugins(
                             session, event.property_id
                         )
-            context = EventContext(self.db, self.clock, event.tenant_id, event.property_id)
+            context = EventContext(self, event.tenant_id, event.property_id)
             relay = self.host.relay(plugin_sets[event.property_id])
             try:
                 await call_hook(relay.concierge_event, event=event, context=context)

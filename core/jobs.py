@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.db import Database, Scope
@@ -43,6 +44,12 @@ class JobContext:
     host: PluginHost
     clock: Clock
     events: EventDispatcher
+
+    @asynccontextmanager
+    async def transaction(self, scope: Scope) -> AsyncIterator[AsyncSession]:
+        """A write transaction; events it records are delivered when it commits."""
+        async with self.events.transaction(scope) as session:
+            yield session
 
     async def properties_with_plugin(self, plugin: str) -> list[tuple[int, int]]:
         """(tenant_id, property_id) of every property that has ``plugin`` enabled."""

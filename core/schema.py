@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.exceptions import DuplicatedTypeName
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -99,18 +100,19 @@ class SchemaRegistry:
         mutations = tuple(c.mutation for c in contributions if c.mutation is not None)
         subscriptions = tuple(c.subscription for c in contributions if c.subscription is not None)
         extra_types = [t for c in contributions for t in c.types]
-        config = StrawberryConfig(
-            batching_config={"max_operations": MAX_BATCH_OPERATIONS}
-            if self.settings.limits.batching
-            else None,
-        )
         return ConciergeSchema(
             query=merge_types("Query", (PropertyQuery, *queries)),
             mutation=merge_types("Mutation", mutations) if mutations else None,
             subscription=merge_types("Subscription", subscriptions) if subscriptions else None,
             types=[CoreError, *extra_types],
             extensions=schema_extensions(self.settings),
-            config=config,
+            config=self._config(),
+        )
+
+    def _config(self) -> StrawberryConfig:
+        batching = self.settings.limits.batching
+        return StrawberryConfig(
+            batching_config={"max_operations": MAX_BATCH_OPERATIONS} if batching else None
         )
 
     def _names(self, contribution: GraphQLContribution | None) -> _Names:
@@ -129,24 +131,17 @@ class SchemaRegistry:
             subscription=_field_names(contribution.subscription),
         )
 
-    def _depends_on(self, name: str, other: str) -> bool:
-        seen, stack = set(), [name]
-        while stack:
-            current = stack.pop()
-            for required in self.host.plugins[current].requires:
-                if required == other:
-                    return True
-                if required not in seen:
-                    seen.add(required)
-                    stack.append(required)
-        return False
-
     def _check_collisions(self) -> None:
         core = self._names(None)
         owners: dict[str, _Names] = {}
         for name, contribution in self.contributions.items():
             try:
                 owners[name] = self._names(contribution)
+            except DuplicatedTypeName as exc:
+                raise PluginError(
+                    f"plugin {name!r} redefines a type of the core or of a plugin it "
+                    f"requires: {exc}"
+                ) from exc
             except Exception as exc:
                 raise PluginError(
                     f"plugin {name!r}: its GraphQL contribution fails: {exc}"
@@ -162,23 +157,25 @@ class SchemaRegistry:
         plugins = sorted(owners)
         for i, first in enumerate(plugins):
             for second in plugins[i + 1 :]:
-                a, b = owners[first], owners[second]
                 for root in ("query", "mutation", "subscription"):
-                    clash = getattr(a, root) & getattr(b, root)
+                    clash = getattr(owners[first], root) & getattr(owners[second], root)
                     if clash:
                         raise PluginError(
                             f"plugins {first!r} and {second!r} both contribute {root} "
                             f"field(s) {sorted(clash)}"
                         )
-                # A plugin's standalone schema includes the types of plugins it
-                # requires; those are shared, not clashing.
-                if self._depends_on(first, second) or self._depends_on(second, first):
-                    continue
-                clash = (a.types & b.types) - core.types
-                if clash:
-                    raise PluginError(
-                        f"plugins {first!r} and {second!r} both contribute type(s) {sorted(clash)}"
-                    )
+        # Types: a class several plugins use (DateTime, Money, a required plugin's
+        # types) is shared, not clashing; two different classes under one name
+        # clash. Strawberry finds that name when it builds every plugin together.
+        try:
+            self.full()
+        except DuplicatedTypeName as exc:
+            type_name = exc.first_cls.__strawberry_definition__.name
+            culprits = sorted(n for n, names in owners.items() if type_name in names.types)
+            raise PluginError(
+                f"plugins {' and '.join(repr(c) for c in culprits)} each contribute a "
+                f"different type named {type_name!r}"
+            ) from exc
 
     def for_plugins(self, enabled: Iterable[str]) -> strawberry.Schema:
         """The schema of a property with ``enabled`` plugins (unknown names are ignored)."""
@@ -205,6 +202,7 @@ class SchemaRegistry:
                 query=AccountQuery,
                 types=[CoreError],
                 extensions=schema_extensions(self.settings),
+                config=self._config(),
             )
         return self._account
 

@@ -11,7 +11,6 @@ import logging
 import re
 from collections.abc import Callable, Iterator
 from functools import lru_cache, partial
-from typing import Any
 
 from graphql import GraphQLError, GraphQLSchema, validate
 from graphql.language import DocumentNode
@@ -87,15 +86,23 @@ def _should_mask(error: GraphQLError) -> bool:
 
 
 def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
+    """Extension factories for one schema.
+
+    The depth and alias limiters make their rule classes when constructed;
+    building them once here keeps the classes identical across requests, so
+    the validation cache (keyed by the rules) hits.
+    """
     limits = settings.limits
-    factories: list[Callable[[], Any]] = [
-        partial(ParserCache, maxsize=PARSER_CACHE_SIZE),
-        partial(QueryDepthLimiter, max_depth=limits.max_depth),
-        partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
-        partial(MaxAliasesLimiter, max_alias_count=limits.max_aliases),
+    rules: list[type[ASTValidationRule]] = [
+        *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
     ]
     if settings.production:
-        factories.append(partial(AddValidationRules, [NoSchemaIntrospectionCustomRule]))
-    factories.append(partial(CachedValidation, hide_suggestions=settings.production))
-    factories.append(partial(MaskErrors, should_mask_error=_should_mask))
-    return factories
+        rules.append(NoSchemaIntrospectionCustomRule)
+    return [
+        partial(ParserCache, maxsize=PARSER_CACHE_SIZE),
+        partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
+        partial(AddValidationRules, rules),
+        partial(CachedValidation, hide_suggestions=settings.production),
+        partial(MaskErrors, should_mask_error=_should_mask),
+    ]

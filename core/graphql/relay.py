@@ -32,12 +32,16 @@ from core.graphql.errors import ClientError
 RowT = TypeVar("RowT")
 
 
+MAX_PK = 2**63 - 1  # BIGINT
+
+
 def parse_pk(node_id: str) -> int | None:
+    """A positive 64-bit primary key from a node ID, or None for anything else."""
     try:
         value = int(node_id)
     except (TypeError, ValueError):
         return None
-    return value if value > 0 else None
+    return value if 0 < value <= MAX_PK else None
 
 
 async def load_nodes(
@@ -126,15 +130,37 @@ def encode_cursor(key_value: Any, pk: int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> tuple[Any, int]:
+def decode_cursor(cursor: str, key_type: type | None = None) -> tuple[Any, int]:
+    """The (sort key, pk) a cursor holds; BAD_CURSOR unless both have the expected types."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         key_value, pk = orjson.loads(base64.urlsafe_b64decode(padded))
-        if not isinstance(pk, int):
-            raise ValueError
-        return _decode_value(key_value), pk
-    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError):
+        key = _decode_value(key_value)
+    except (ValueError, TypeError, ArithmeticError, binascii.Error, orjson.JSONDecodeError):
         raise ClientError(f"invalid cursor {cursor!r}", code="BAD_CURSOR") from None
+    well_typed = (
+        isinstance(pk, int)
+        and not isinstance(pk, bool)
+        and 0 < pk <= MAX_PK
+        and (key_type is None or _matches(key, key_type))
+    )
+    if not well_typed:
+        raise ClientError(f"invalid cursor {cursor!r}", code="BAD_CURSOR")
+    return key, pk
+
+
+def _matches(value: Any, key_type: type) -> bool:
+    if isinstance(value, bool) and key_type is not bool:
+        return False
+    if key_type is dt.datetime:
+        return isinstance(value, dt.datetime) and value.tzinfo is not None
+    if key_type is dt.date:
+        return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+    if key_type is Decimal:
+        return isinstance(value, Decimal) and value.is_finite()
+    if key_type is int:
+        return isinstance(value, int) and abs(value) <= MAX_PK
+    return isinstance(value, key_type)
 
 
 @dataclass(frozen=True)
@@ -162,10 +188,18 @@ class Page(Generic[RowT]):
         )
 
 
+def _python_type(column: InstrumentedAttribute[Any]) -> type | None:
+    try:
+        python_type = column.type.python_type
+    except NotImplementedError:
+        return None
+    return None if python_type is object else python_type
+
+
 def page_size(info: Info, first: int | None) -> int:
     limits = info.context.settings.limits
     if first is None:
-        return limits.default_page_size
+        return min(limits.default_page_size, limits.max_page_size)
     if first < 1 or first > limits.max_page_size:
         raise ClientError(
             f"first must be between 1 and {limits.max_page_size}", code="BAD_PAGE_SIZE"
@@ -194,7 +228,7 @@ async def paginate(
         sort_key.desc() if descending else sort_key.asc(), pk.desc() if descending else pk.asc()
     )
     if after is not None:
-        key_value, last_pk = decode_cursor(after)
+        key_value, last_pk = decode_cursor(after, _python_type(sort_key))
         beyond = (
             or_(sort_key < key_value, and_(sort_key == key_value, pk < last_pk))
             if descending

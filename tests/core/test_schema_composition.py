@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import types
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import strawberry
 
 from core import Plugin, hookimpl
 from core.config import Settings
-from core.graphql import GraphQLContribution
+from core.graphql import GraphQLContribution, Money
 from core.plugins import PluginError, PluginHost
 from core.schema import SchemaRegistry, export_schema_sdl
 from core.testing import ConciergeTestKit
@@ -19,6 +20,28 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTE_TYPE = '{ __type(name: "Note") { name } }'
 
 # Contributions of made-up plugins (module level, so strawberry can resolve them).
+
+
+@strawberry.type
+class BarQuery:
+    @strawberry.field
+    def opened_at(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+    @strawberry.field
+    def tab_total(self) -> Money:
+        return Money.from_minor(1250, "EUR")
+
+
+@strawberry.type
+class SpaQuery:
+    @strawberry.field
+    def booked_at(self) -> dt.datetime:
+        return dt.datetime.now(dt.UTC)
+
+    @strawberry.field
+    def treatment_price(self) -> Money:
+        return Money.from_minor(9000, "EUR")
 
 
 @strawberry.type(name="Voucher")
@@ -187,6 +210,18 @@ def test_a_plugin_may_reuse_the_types_of_a_plugin_it_requires(tmp_path: Path) ->
     registry = SchemaRegistry(host, _settings(tmp_path))
     sdl = registry.full().as_str()
     assert "featured: Product!" in sdl and "product: Product!" in sdl
+
+
+def test_independent_plugins_may_share_core_types(tmp_path: Path) -> None:
+    """DateTime, Money and other shared classes are not collisions."""
+    host = PluginHost(
+        [
+            _contributing("bar_tabs", GraphQLContribution(query=BarQuery)),
+            _contributing("spa_bookings", GraphQLContribution(query=SpaQuery)),
+        ]
+    )
+    sdl = SchemaRegistry(host, _settings(tmp_path)).full().as_str()
+    assert "openedAt: DateTime!" in sdl and "treatmentPrice: Money!" in sdl
 
 
 def test_schema_graphql_is_fresh() -> None:
