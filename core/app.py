@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from core.auth import AuthenticationError, Principal, bearer_token, verify_access_token
 from core.clock import Clock
@@ -59,6 +60,8 @@ class Views:
                 schema,
                 graphql_ide=None if self._settings.production else "graphiql",
                 allowed_origins=self._settings.cors_origins,
+                # Only the current protocol; the legacy graphql-ws one is refused.
+                subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             )
             self._views[id(schema)] = view
         return view

@@ -1,7 +1,8 @@
 """Demo data: a tenant with a shop and a resort, filled by the plugins themselves.
 
 The core knows no plugin: it enables the plugins each demo property should
-run (those installed) and calls ``concierge_demo_data`` on them.
+run (the shop's OMS plugins, every installed plugin at the resort) and calls
+``concierge_demo_data`` on them.
 """
 
 from __future__ import annotations
@@ -24,11 +25,13 @@ from core.tenancy import (
 )
 
 DEMO_TENANT = "demo"
+# The shop runs the OMS plugins (and the POS bridge: its till sells from stock);
+# the resort runs every installed plugin, third-party ones included.
 SHOP_PLUGINS = ("oms_inventory", "oms_orders", "pos_bridge")
-RESORT_PLUGINS = ("oms_inventory", "oms_orders", "pms_rooms", "pms_housekeeping", "pos_bridge")
-DEMO_PROPERTIES = (
+ALL_PLUGINS = None
+DEMO_PROPERTIES: tuple[tuple[str, str, str, str, tuple[str, ...] | None], ...] = (
     ("demo-shop", "Demo Shop", "Europe/Berlin", "EUR", SHOP_PLUGINS),
-    ("demo-resort", "Demo Resort", "Europe/Lisbon", "EUR", RESORT_PLUGINS),
+    ("demo-resort", "Demo Resort", "Europe/Lisbon", "EUR", ALL_PLUGINS),
 )
 DEMO_TOKEN_TTL = dt.timedelta(days=7)
 
@@ -69,12 +72,16 @@ async def seed_demo(settings: Settings, host: PluginHost) -> str | None:
                         currency=currency,
                         clock=clock,
                     )
-                    enabled = _in_dependency_order(host, plugins)
+                    wanted = tuple(sorted(host.names)) if plugins is None else plugins
+                    enabled = _in_dependency_order(host, wanted)
                     for plugin in enabled:
                         await enable_plugin(session, host, prop, plugin, clock=clock)
                     async with property_scoped(session, prop) as scoped:
                         await call_hook(
-                            host.relay(enabled).concierge_demo_data, session=scoped, property=prop
+                            host.relay(enabled).concierge_demo_data,
+                            session=scoped,
+                            property=prop,
+                            clock=clock,
                         )
             tenant_id = tenant.id
     finally:

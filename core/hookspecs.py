@@ -23,6 +23,7 @@ import pluggy
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
+    from core.clock import Clock
     from core.context import Context
     from core.events import DomainEvent, EventContext
     from core.graphql.contribution import GraphQLContribution
@@ -86,18 +87,19 @@ def concierge_jobs() -> list[Job]:
 
 
 @hookspec
-def concierge_plugin_enabled(session: AsyncSession, property: Property) -> None:
+def concierge_plugin_enabled(session: AsyncSession, property: Property, clock: Clock) -> None:
     """The plugin has just been enabled on ``property``: seed its defaults.
 
     Called inside the transaction that enables the plugin, only on that plugin.
-    ``session`` is scoped to the property's tenant and property. Seed idempotently:
+    ``session`` is scoped to the property's tenant and property; ``clock`` gives
+    "now" for timestamps. Seed idempotently:
     a plugin enabled again after being disabled finds its earlier data still there.
     Raising aborts the enabling and changes nothing.
     """
 
 
 @hookspec
-def concierge_plugin_disabled(session: AsyncSession, property: Property) -> None:
+def concierge_plugin_disabled(session: AsyncSession, property: Property, clock: Clock) -> None:
     """The plugin has just been disabled on ``property``.
 
     Called inside the disabling transaction, only on that plugin. Data stays
@@ -107,12 +109,13 @@ def concierge_plugin_disabled(session: AsyncSession, property: Property) -> None
 
 
 @hookspec
-def concierge_demo_data(session: AsyncSession, property: Property) -> None:
+def concierge_demo_data(session: AsyncSession, property: Property, clock: Clock) -> None:
     """Fill ``property`` with demo data for ``concierge demo``.
 
     Called for each plugin the demo property has enabled, after all of them
     have been enabled (so defaults are seeded), inside one transaction scoped
-    to the property.
+    to the property. The demo resort enables every installed plugin, so a
+    third-party plugin fills its part of the demo too.
     """
 
 

@@ -80,6 +80,28 @@ class RequestIdMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception:
+            # Answer a crash here, inside the request id, instead of Starlette's
+            # outer error middleware (which knows no request id). No details leak.
+            logging.getLogger("concierge.app").exception("unhandled error")
+            if scope["type"] != "http" or status != 0:
+                raise
+            status = 500
+            body = orjson.dumps(
+                {
+                    "errors": [
+                        {"message": "Internal server error", "extensions": {"code": "INTERNAL"}}
+                    ]
+                }
+            )
+            await send_with_id(
+                {
+                    "type": "http.response.start",
+                    "status": 500,
+                    "headers": [(b"content-type", b"application/json")],
+                }
+            )
+            await send_with_id({"type": "http.response.body", "body": body})
         finally:
             access_log.info(
                 "%s %s %s",

@@ -16,7 +16,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, text
 
 import core.models  # noqa: F401  (registers the core tables on Base.metadata)
 from core.db import Base, Database
@@ -62,10 +62,23 @@ def _run(connection: Connection, config: Config, fn: Any, *args: Any) -> None:
     fn(config, *args)
 
 
+# Several app processes may start together; on PostgreSQL they take turns.
+MIGRATION_LOCK_KEY = 0x636F6E6369657267  # "concierg"
+
+
 async def upgrade(db: Database, host: PluginHost, revision: str = "heads") -> None:
-    """Upgrade the database to ``revision`` (every branch's head by default)."""
+    """Upgrade the database to ``revision`` (every branch's head by default).
+
+    On PostgreSQL a transaction-level advisory lock serialises concurrent
+    upgrades (several processes starting at once); on SQLite the write
+    transaction does.
+    """
     config = alembic_config(host)
     async with db.engine.begin() as conn:
+        if not db.is_sqlite:
+            await conn.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
         await conn.run_sync(_run, config, command.upgrade, revision)
 
 

@@ -172,7 +172,10 @@ async def enable_plugin(
     await session.flush()
     async with property_scoped(session, prop) as scoped:
         await call_hook(
-            host.relay_for_one(name).concierge_plugin_enabled, session=scoped, property=prop
+            host.relay_for_one(name).concierge_plugin_enabled,
+            session=scoped,
+            property=prop,
+            clock=clock,
         )
 
 
@@ -203,7 +206,10 @@ async def disable_plugin(
     if name in host.plugins:
         async with property_scoped(session, prop) as scoped:
             await call_hook(
-                host.relay_for_one(name).concierge_plugin_disabled, session=scoped, property=prop
+                host.relay_for_one(name).concierge_plugin_disabled,
+                session=scoped,
+                property=prop,
+                clock=clock,
             )
 
 

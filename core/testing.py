@@ -370,7 +370,10 @@ class ConciergeTestKit:
 
     @asynccontextmanager
     async def websocket(
-        self, property: PropertyRef | str | None = None
+        self,
+        property: PropertyRef | str | None = None,
+        *,
+        subprotocols: tuple[str, ...] = ("graphql-transport-ws",),
     ) -> AsyncIterator[AsyncWebSocketSession]:
         """A graphql-transport-ws WebSocket to a property endpoint (not yet initialised)."""
         slug = property.slug if isinstance(property, PropertyRef) else property
@@ -379,9 +382,7 @@ class ConciergeTestKit:
         transport = ASGIWebSocketTransport(app=self.app)
         async with (
             httpx.AsyncClient(transport=transport, base_url="http://testserver") as client,
-            aconnect_ws(
-                f"http://testserver{path}", client, subprotocols=["graphql-transport-ws"]
-            ) as ws,
+            aconnect_ws(f"http://testserver{path}", client, subprotocols=list(subprotocols)) as ws,
         ):
             yield ws
 

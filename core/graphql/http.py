@@ -9,16 +9,20 @@ before execution (syntax, validation, limits). WebSocket subscriptions
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import orjson
 from cross_web import HTTPException
+from graphql import GraphQLError, OperationDefinitionNode, parse
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.asgi import GraphQL
-from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData, process_result
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
 from core.auth import AuthenticationError, bearer_token, verify_access_token
@@ -73,6 +77,19 @@ def graphql_error_response(
     return Response(error_body(message, code), status_code=status, media_type=media_type)
 
 
+HTTP_POST_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
+HTTP_ERROR_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
+@lru_cache(maxsize=512)
+def _operation_count(query: str, max_tokens: int) -> int:
+    try:
+        document = parse(query, max_tokens=max_tokens)
+    except GraphQLError:
+        return 1  # strawberry reports the syntax error itself
+    return sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
+
+
 class ConciergeGraphQL(GraphQL):
     """One view per composed schema; the endpoint builds the context and calls ``run``."""
 
@@ -121,12 +138,57 @@ class ConciergeGraphQL(GraphQL):
         await context.extend_from_hooks()
         return UNSET  # acknowledge without a payload
 
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: Any,
+        sub_response: Response,
+        context: Context,
+        root_value: Any,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Execute one operation: queries by GET, queries and mutations by POST.
+
+        Subscriptions are served over WebSocket only. A document with several
+        operations must name the one to run (strawberry would run the first).
+        """
+        method = request_adapter.method
+        allowed = {OperationType.QUERY} if method == "GET" else HTTP_POST_OPERATIONS
+        max_tokens = context.settings.limits.max_tokens
+        unnamed = request_data.query and request_data.operation_name is None
+        if unnamed and _operation_count(request_data.query, max_tokens) > 1:
+            raise HTTPException(400, "the document has several operations: give operationName")
+        try:
+            return await self.schema.execute(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
+            )
+        except InvalidOperationTypeError as exc:
+            if exc.operation_type is OperationType.SUBSCRIPTION:
+                raise HTTPException(
+                    400, "subscriptions are served over WebSocket (graphql-transport-ws)"
+                ) from exc
+            raise HTTPException(405, "mutations are accepted only by POST") from exc
+        except CannotGetOperationTypeError as exc:
+            raise HTTPException(400, exc.as_http_error_reason()) from exc
+        except MissingQueryError as exc:
+            raise HTTPException(400, "No GraphQL query found in the request") from exc
+
     async def execute_http(self, request: Request, context: Context, media_type: str) -> Response:
         """Run one HTTP GraphQL request and shape the response per the spec."""
         try:
             response = await self.run(request, context=context)
         except HTTPException as exc:
-            return graphql_error_response(exc.status_code, exc.reason, "BAD_REQUEST", media_type)
+            code = HTTP_ERROR_CODES.get(exc.status_code, "BAD_REQUEST")
+            response = graphql_error_response(exc.status_code, exc.reason, code, media_type)
+            if exc.status_code == 405:
+                response.headers["allow"] = "POST"
+            return response
         if response.media_type == JSON or response.headers.get("content-type", "").startswith(JSON):
             response.headers["content-type"] = media_type
             if media_type == GRAPHQL_RESPONSE_JSON and getattr(

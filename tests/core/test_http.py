@@ -409,13 +409,44 @@ async def test_mutation_via_get_is_not_executed(concierge: ConciergeTestKit) -> 
         params={"query": 'mutation { addNote(input: {text: "via GET"}) { note { id } } }'},
         headers={"accept": GRAPHQL_RESPONSE_JSON, **bearer(concierge.token(tenant))},
     )
-    # The GraphQL-over-HTTP spec asks for 405; strawberry answers 400. Either way
-    # nothing runs: no data, an error, and no note stored.
-    assert response.status_code == 400
+    # GraphQL over HTTP: a mutation by GET is 405, and nothing runs.
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
     body = response.json()
     assert "data" not in body
-    assert "GET" in body["errors"][0]["message"]
+    assert body["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
+    assert "POST" in body["errors"][0]["message"]
     assert await note_count(concierge, shop) == before
+
+
+async def test_subscription_over_http_is_refused_without_a_bug_report(
+    concierge: ConciergeTestKit, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, shop = await shop_with_notes(concierge)
+    result = await concierge.graphql("subscription { noteAdded { id } }", property=shop)
+    assert result.status == 400
+    assert "WebSocket" in result.errors[0]["message"]
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+async def test_several_operations_need_an_operation_name(concierge: ConciergeTestKit) -> None:
+    tenant, shop = await shop_with_notes(concierge)
+    document = (
+        'query Count { notes { totalCount } } mutation Add { addNote(input: {text: "x"}) '
+        "{ note { id } } }"
+    )
+    before = await note_count(concierge, shop)
+    unnamed = await concierge.graphql(document, property=shop)
+    assert unnamed.status == 400
+    assert "operationName" in unnamed.errors[0]["message"]
+    assert await note_count(concierge, shop) == before
+
+    response = await concierge.client.post(
+        f"/graphql/{shop.slug}",
+        json={"query": document, "operationName": "Count"},
+        headers={"accept": GRAPHQL_RESPONSE_JSON, **bearer(concierge.token(tenant))},
+    )
+    assert response.json() == {"data": {"notes": {"totalCount": before}}}
 
 
 async def test_query_via_get_is_executed(concierge: ConciergeTestKit) -> None:
@@ -1050,3 +1081,19 @@ async def test_graphiql_is_served_in_development(
     assert response.status_code == 200
     assert media_type(response) == "text/html"
     assert "graphiql" in response.text.lower()
+
+
+async def test_a_crash_answers_500_with_the_request_id_and_no_details() -> None:
+    """Whatever escapes the app is answered inside the request-id middleware."""
+    from core.logs import RequestIdMiddleware
+
+    async def crashing_app(scope, receive, send) -> None:
+        raise RuntimeError("secret internals")
+
+    transport = httpx.ASGITransport(app=RequestIdMiddleware(crashing_app))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.get("/anything", headers={"x-request-id": "req-42"})
+    assert response.status_code == 500
+    assert response.headers["x-request-id"] == "req-42"
+    assert "secret" not in response.text
+    assert response.json()["errors"][0]["extensions"]["code"] == "INTERNAL"

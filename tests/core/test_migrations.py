@@ -39,3 +39,31 @@ def test_each_table_belongs_to_the_branch_of_its_owner(concierge_host) -> None:
     assert owners["tenants"] == "core"
     assert owners["outbox_events"] == "core"
     assert owners["test_notes"] == "test_notes"
+
+
+async def test_concurrent_upgrades_of_an_empty_database_take_turns(
+    concierge_host, tmp_path
+) -> None:
+    """Processes starting together on a new database all migrate (PostgreSQL: one at a time)."""
+    import asyncio
+    import uuid
+
+    from core.db import Database
+    from core.testing import _admin_execute, test_database_server
+
+    server = test_database_server()
+    name = f"concierge_empty_{uuid.uuid4().hex[:12]}"
+    if server is None:
+        url = f"sqlite+aiosqlite:///{tmp_path / 'empty.sqlite3'}"
+    else:
+        await _admin_execute(server, f'CREATE DATABASE "{name}"')
+        url = server.set(database=name).render_as_string(False)
+    databases = [Database(url) for _ in range(3)]
+    try:
+        await asyncio.gather(*(upgrade(db, concierge_host) for db in databases))
+        assert await schema_drift(databases[0]) == []
+    finally:
+        for db in databases:
+            await db.dispose()
+        if server is not None:
+            await _admin_execute(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

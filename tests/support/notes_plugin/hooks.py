@@ -32,13 +32,13 @@ def concierge_permissions() -> list[Permission]:
 
 
 @hookimpl
-async def concierge_plugin_enabled(session, property) -> None:
+async def concierge_plugin_enabled(session, property, clock) -> None:
     ENABLED_ON.append(property.id)
-    await service.seed_welcome_note(session, clock=_SeedClock())
+    await service.seed_welcome_note(session, clock=clock)
 
 
 @hookimpl
-def concierge_plugin_disabled(session, property) -> None:
+def concierge_plugin_disabled(session, property) -> None:  # may take fewer arguments
     DISABLED_ON.append(property.id)
 
 
@@ -64,8 +64,3 @@ async def _count_job(context) -> None:
 @hookimpl
 def concierge_jobs() -> list[Job]:
     return [Job(name="test_notes.count", interval=dt.timedelta(hours=1), run=_count_job)]
-
-
-class _SeedClock:
-    def now(self) -> dt.datetime:
-        return dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
