@@ -81,15 +81,7 @@ async def test_another_tenants_property_is_refused_like_an_unknown_one(
 
 
 async def test_the_legacy_graphql_ws_protocol_is_refused(concierge: ConciergeTestKit) -> None:
-    import httpx
-    from httpx_ws import aconnect_ws
-    from httpx_ws.transport import ASGIWebSocketTransport
-
-    transport = ASGIWebSocketTransport(app=concierge.app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        async with aconnect_ws(
-            "http://testserver/graphql", client, subprotocols=["graphql-ws"]
-        ) as ws:
-            with pytest.raises(WebSocketDisconnect) as closed:
-                await _receive(ws)
+    async with concierge.websocket(None, subprotocols=("graphql-ws",)) as ws:
+        with pytest.raises(WebSocketDisconnect) as closed:
+            await _receive(ws)
     assert closed.value.code == 4406
