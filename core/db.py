@@ -13,7 +13,9 @@ resolver or service cannot forget the tenant.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -198,6 +200,17 @@ def _stamp_or_check(obj: Any, attr: str, expected: int | None, scope: Scope) -> 
         )
 
 
+def _use_wal(path: str) -> None:
+    """Put the file in WAL mode once, before any pooled connection exists.
+
+    WAL is a property of the file and persists. Switching per connection would
+    race: a connection switching a new file needs an exclusive lock, and two
+    connections doing it at once can deadlock past the busy timeout.
+    """
+    with contextlib.closing(sqlite3.connect(path, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+
+
 def _configure_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, connection_record: Any) -> None:
@@ -205,9 +218,8 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         # how each transaction starts (and the driver stops committing before DDL).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -223,6 +235,7 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+            _use_wal(url.database)
         engine = create_async_engine(url, echo=echo)
         _configure_sqlite(engine)
         return engine

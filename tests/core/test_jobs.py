@@ -49,3 +49,32 @@ async def test_two_processes_never_run_a_job_at_once_on_postgresql(
     assert notes_hooks.JOB_RUNS == ["start", "end"]
     # The lock is released after the run: the next run goes ahead.
     assert await concierge.run_job("test_notes.count") is True
+
+
+async def test_serve_runs_jobs_on_their_interval_and_stops_cleanly(
+    concierge: ConciergeTestKit,
+) -> None:
+    """What `concierge serve` starts in its lifespan: each job looping on its interval."""
+    import datetime as dt
+
+    from core.jobs import Job
+
+    runs: list[int] = []
+
+    async def tick(context) -> None:
+        runs.append(len(runs))
+        if len(runs) == 2:
+            raise RuntimeError("a failing run is logged; the loop goes on")
+
+    runner = concierge.runtime.jobs
+    runner.jobs = {"tick": Job(name="tick", interval=dt.timedelta(milliseconds=20), run=tick)}
+    runner.start()
+    for _ in range(200):
+        if len(runs) >= 4:
+            break
+        await asyncio.sleep(0.01)
+    await runner.stop()
+    assert len(runs) >= 4
+    settled = len(runs)
+    await asyncio.sleep(0.06)
+    assert len(runs) == settled  # stopped: no more runs
