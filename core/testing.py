@@ -61,6 +61,7 @@ from core.tenancy import (
 )
 
 TEST_DATABASE_ENV = "CONCIERGE_TEST_DATABASE_URL"
+TEST_BASE_URL = "http://testserver"
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-checks"
 
 
@@ -385,6 +386,20 @@ class ConciergeTestKit:
             aconnect_ws(f"http://testserver{path}", client, subprotocols=list(subprotocols)) as ws,
         ):
             yield ws
+
+    @asynccontextmanager
+    async def client_with(self, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+        """An HTTP client for a second app built from ``settings`` (say, production mode)
+        over the same plugins and clock."""
+        app = create_app(settings, host=self.runtime.host, clock=self.clock, run_jobs=False)
+        try:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(
+                transport=transport, base_url="http://testserver"
+            ) as client:
+                yield client
+        finally:
+            await app.state.runtime.close()
 
     async def run_job(self, name: str) -> bool:
         return await self.runtime.jobs.run_once(name)

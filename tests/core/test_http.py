@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -18,7 +16,6 @@ import jwt
 import orjson
 import pytest
 
-from core.app import create_app
 from core.auth import issue_access_token
 from core.clock import MovableClock
 from core.config import Settings
@@ -109,20 +106,6 @@ async def note_count(kit: ConciergeTestKit, shop: PropertyRef) -> int:
 
 def error_codes(body: dict[str, Any]) -> list[str | None]:
     return [(e.get("extensions") or {}).get("code") for e in body.get("errors") or []]
-
-
-@asynccontextmanager
-async def app_client(
-    settings: Settings, host: PluginHost, clock: MovableClock
-) -> AsyncIterator[httpx.AsyncClient]:
-    """A second app over the same database, built from ``settings``."""
-    app = create_app(settings, host=host, clock=clock, run_jobs=False)
-    try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
-    finally:
-        await app.state.runtime.close()
 
 
 # ---------------------------------------------------------------------------
@@ -753,7 +736,7 @@ async def test_valid_query_deeper_than_a_lowered_max_depth_is_rejected(
     settings = concierge_settings.with_overrides(
         limits=replace(concierge_settings.limits, max_depth=2)
     )
-    async with app_client(settings, concierge_host, clock) as client:
+    async with concierge.client_with(settings) as client:
         deep = await post_graphql(
             client,
             f"/graphql/{shop.slug}",
@@ -784,7 +767,7 @@ async def test_query_at_max_depth_is_allowed(
     settings = concierge_settings.with_overrides(
         limits=replace(concierge_settings.limits, max_depth=3)
     )
-    async with app_client(settings, concierge_host, clock) as client:
+    async with concierge.client_with(settings) as client:
         response = await post_graphql(
             client,
             f"/graphql/{shop.slug}",

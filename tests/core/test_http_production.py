@@ -7,11 +7,8 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from core.app import create_app
-from core.clock import MovableClock
 from core.config import Settings
 from core.graphql.http import GRAPHQL_RESPONSE_JSON, JSON
-from core.plugins import PluginHost
 from core.testing import ConciergeTestKit, PropertyRef
 
 INTROSPECTION_QUERIES = [
@@ -31,17 +28,12 @@ MISSPELT_QUERIES = [
 
 @pytest.fixture
 async def production_client(
-    concierge_settings: Settings, concierge_host: PluginHost, clock: MovableClock
+    concierge: ConciergeTestKit, concierge_settings: Settings
 ) -> AsyncIterator[httpx.AsyncClient]:
     settings = concierge_settings.with_overrides(production=True)
     settings.check_production_ready()
-    app = create_app(settings, host=concierge_host, clock=clock, run_jobs=False)
-    try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
-    finally:
-        await app.state.runtime.close()
+    async with concierge.client_with(settings) as client:
+        yield client
 
 
 @pytest.fixture
