@@ -24,7 +24,7 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
-from core.auth import AuthenticationError, Principal, bearer_token, verify_access_token
+from core.auth import AuthenticationError, Principal, authenticate
 from core.clock import Clock
 from core.config import Settings, load_settings
 from core.context import Context, PropertyInfo
@@ -86,13 +86,6 @@ async def load_property(runtime: Runtime, slug: str) -> PropertyInfo | None:
     )
 
 
-def _authenticate(runtime: Runtime, request: Request) -> Principal | None:
-    token = bearer_token(request.headers.get("authorization"))
-    if token is None:
-        return None
-    return verify_access_token(runtime.settings, runtime.clock, token)
-
-
 async def build_context(
     runtime: Runtime,
     request: Request | WebSocket,
@@ -125,7 +118,7 @@ async def graphql_http(request: Request) -> Response:
             )
 
     try:
-        principal = _authenticate(runtime, request)
+        principal = await authenticate(runtime, request.headers.get("authorization"))
     except AuthenticationError as exc:
         response = graphql_error_response(401, str(exc), "UNAUTHENTICATED", media_type)
         response.headers["www-authenticate"] = 'Bearer error="invalid_token"'

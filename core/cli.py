@@ -9,6 +9,7 @@ import importlib.metadata
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from core.config import ConfigError, Settings, load_settings
 from core.plugins import ENTRY_POINT_GROUP, PluginError, PluginHost
@@ -67,20 +68,144 @@ def cmd_makemigration(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from core.demo import seed_demo
+    from core.demo import login_instructions, seed_demo
 
     host = _host()
     asyncio.run(_migrate(settings, host))
-    token = asyncio.run(seed_demo(settings, host))
-    _print_demo(token)
+    created = asyncio.run(seed_demo(settings, host))
+    print("demo tenant created" if created else "demo tenant already there")
+    print(login_instructions())
     return 0
 
 
-def _print_demo(token: str | None) -> None:
-    print("demo data ready: properties 'demo-shop' (a shop) and 'demo-resort' (a resort)")
-    if token:
-        print("development access token for the demo tenant (valid 7 days):")
-        print(f"  Authorization: Bearer {token}")
+async def _in_system_transaction(settings: Settings, work: Any) -> Any:
+    from core.db import Database, Scope
+
+    db = Database.from_settings(settings)
+    try:
+        async with db.transaction(Scope.system()) as session:
+            return await work(session)
+    finally:
+        await db.dispose()
+
+
+def _run_domain(settings: Settings, work: Any) -> Any:
+    """Run ``work(session)`` in one transaction; a DomainError is a clear CLI error."""
+    from core.errors import DomainError
+
+    try:
+        return asyncio.run(_in_system_transaction(settings, work))
+    except DomainError as exc:
+        where = f" ({'.'.join(exc.field)})" if exc.field else ""
+        raise CommandError(f"{exc.message}{where}") from None
+
+
+class CommandError(Exception):
+    """A command failed for a reason the user can fix; printed without a traceback."""
+
+
+async def _tenant_by_slug(session: Any, slug: str) -> Any:
+    from sqlalchemy import select
+
+    from core.tenancy import Tenant
+
+    tenant = await session.scalar(select(Tenant).where(Tenant.slug == slug))
+    if tenant is None:
+        raise CommandError(f"no tenant {slug!r}")
+    return tenant
+
+
+def cmd_tenant_create(args: argparse.Namespace, settings: Settings) -> int:
+    from core.clock import SystemClock
+    from core.tenancy import create_tenant
+
+    host = _host()
+    asyncio.run(_migrate(settings, host))
+
+    async def work(session: Any) -> Any:
+        return await create_tenant(session, name=args.name, slug=args.slug, clock=SystemClock())
+
+    tenant = _run_domain(settings, work)
+    print(f"tenant {tenant.slug!r} created (id {tenant.id})")
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    if args.password:
+        return args.password
+    import getpass
+
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        raise CommandError("the passwords differ")
+    return first
+
+
+def cmd_user_create(args: argparse.Namespace, settings: Settings) -> int:
+    from core.clock import SystemClock
+    from core.db import SCOPE_KEY, Scope
+    from core.tenancy import get_property_by_slug
+    from core.users import create_user, set_membership
+
+    host = _host()
+    asyncio.run(_migrate(settings, host))
+    password = _read_password(args)
+
+    async def work(session: Any) -> Any:
+        tenant = await _tenant_by_slug(session, args.tenant)
+        property_id = None
+        if args.property:
+            prop = await get_property_by_slug(session, args.property)
+            if prop is None or prop.tenant_id != tenant.id:
+                raise CommandError(f"tenant {args.tenant!r} has no property {args.property!r}")
+            property_id = prop.id
+        session.info[SCOPE_KEY] = Scope.tenant(tenant.id)
+        clock = SystemClock()
+        user = await create_user(
+            session, email=args.email, name=args.name or args.email.split("@")[0],
+            password=password, clock=clock,
+        )  # fmt: skip
+        await set_membership(
+            session, user_id=user.id, property_id=property_id, role=args.role, clock=clock
+        )
+        return user
+
+    user = _run_domain(settings, work)
+    where = f"on {args.property!r}" if args.property else "on every property"
+    print(f"user {user.email} created with role {args.role!r} {where}")
+    return 0
+
+
+def cmd_property_create(args: argparse.Namespace, settings: Settings) -> int:
+    from core.clock import SystemClock
+    from core.db import SCOPE_KEY, Scope
+    from core.demo import in_dependency_order
+    from core.tenancy import create_property, enable_plugin
+
+    host = _host()
+    asyncio.run(_migrate(settings, host))
+    plugins = [p.strip() for p in (args.plugins or "").split(",") if p.strip()]
+    unknown = [p for p in plugins if p not in host.plugins]
+    if unknown:
+        raise CommandError(f"not installed: {', '.join(unknown)} (see `concierge plugins`)")
+
+    async def work(session: Any) -> Any:
+        tenant = await _tenant_by_slug(session, args.tenant)
+        session.info[SCOPE_KEY] = Scope.tenant(tenant.id)
+        clock = SystemClock()
+        prop = await create_property(
+            session, tenant_id=tenant.id, name=args.name, slug=args.slug,
+            time_zone=args.time_zone, currency=args.currency, locale=args.locale, clock=clock,
+        )  # fmt: skip
+        for plugin in in_dependency_order(host, tuple(plugins)):
+            await enable_plugin(session, host, prop, plugin, clock=clock)
+        return prop
+
+    prop = _run_domain(settings, work)
+    print(f"property {prop.slug!r} created with plugins: {', '.join(plugins) or 'none'}")
+    return 0
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -95,12 +220,10 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     if not args.no_migrate:
         asyncio.run(_migrate(settings, host))
     if args.demo:
-        from core.demo import seed_demo
+        from core.demo import login_instructions, seed_demo
 
-        if settings.production:
-            print("error: --demo is for development, not production mode", file=sys.stderr)
-            return 2
-        _print_demo(asyncio.run(seed_demo(settings, host)))
+        asyncio.run(seed_demo(settings, host))
+        print(login_instructions(f"http://{args.host}:{args.port}"))
     app = create_app(settings, host=host)
     print(f"Concierge on http://{args.host}:{args.port}/graphql", flush=True)
     uvicorn.run(
@@ -229,6 +352,42 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="load plugins and compose schemas as start-up would")
     check.set_defaults(handler=cmd_check)
+
+    tenant = sub.add_parser("tenant", help="manage tenants (accounts)")
+    tenant_sub = tenant.add_subparsers(dest="tenant_command", required=True, metavar="ACTION")
+    tenant_create = tenant_sub.add_parser("create", help="create a tenant")
+    tenant_create.add_argument("--slug", required=True, help="short name, e.g. harbour-group")
+    tenant_create.add_argument("--name", required=True, help="display name")
+    tenant_create.set_defaults(handler=cmd_tenant_create)
+
+    user = sub.add_parser("user", help="manage users")
+    user_sub = user.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    user_create = user_sub.add_parser("create", help="create a user with a role")
+    user_create.add_argument("--tenant", required=True, help="the tenant's slug")
+    user_create.add_argument("--email", required=True)
+    user_create.add_argument("--name", help="display name (default: the e-mail's local part)")
+    user_create.add_argument(
+        "--role", default="owner", help="owner, manager, front_desk, housekeeping, warehouse, "
+        "cashier, viewer or a tenant role (default owner)",
+    )  # fmt: skip
+    user_create.add_argument("--property", help="a property's slug (default: every property)")
+    user_create.add_argument("--password", help="the password (default: ask)")
+    user_create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    user_create.set_defaults(handler=cmd_user_create)
+
+    prop = sub.add_parser("property", help="manage properties")
+    prop_sub = prop.add_subparsers(dest="property_command", required=True, metavar="ACTION")
+    prop_create = prop_sub.add_parser("create", help="create a property and enable plugins")
+    prop_create.add_argument("--tenant", required=True, help="the tenant's slug")
+    prop_create.add_argument("--slug", required=True, help="its address: /graphql/SLUG")
+    prop_create.add_argument("--name", required=True)
+    prop_create.add_argument("--time-zone", default="UTC", help="IANA zone (default UTC)")
+    prop_create.add_argument("--currency", default="EUR", help="ISO 4217 code (default EUR)")
+    prop_create.add_argument("--locale", default="en", help="BCP 47 tag (default en)")
+    prop_create.add_argument("--plugins", help="comma-separated plugin names to enable")
+    prop_create.set_defaults(handler=cmd_property_create)
     return parser
 
 
@@ -237,7 +396,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
         return int(args.handler(args, settings) or 0)
-    except (ConfigError, PluginError) as exc:
+    except (ConfigError, PluginError, CommandError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

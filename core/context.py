@@ -70,6 +70,13 @@ class Context:
         self._lock = asyncio.Lock()
 
     @property
+    def permissions(self) -> frozenset[str]:
+        """What the caller may do here: at this property, or tenant-wide on /graphql."""
+        if self.principal is None:
+            return frozenset()
+        return self.principal.permissions_on(self.property.id if self.property else None)
+
+    @property
     def scope(self) -> Scope:
         if self.principal is None:
             raise PermissionError("this operation needs an authenticated caller")

@@ -19,6 +19,9 @@ class CoreErrorCode(Enum):
     CONFLICT = "conflict"
     INVALID_TRANSITION = "invalid_transition"
     PLUGIN_REQUIRED = "plugin_required"
+    INVALID_CREDENTIALS = "invalid_credentials"
+    INVALID_TOKEN = "invalid_token"
+    RATE_LIMITED = "rate_limited"
 
 
 class DomainError(Exception):

@@ -18,16 +18,19 @@ from dataclasses import dataclass
 
 import strawberry
 from graphql import GraphQLError
+from strawberry import relay
 from strawberry.exceptions import DuplicatedTypeName
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
 from core.config import Settings
+from core.graphql.account.schema import AccountMutation, AccountQuery
 from core.graphql.contribution import GraphQLContribution
 from core.graphql.errors import CoreError, is_client_facing
 from core.graphql.extensions import schema_extensions
-from core.graphql.root import AccountQuery, PropertyQuery
+from core.graphql.permissions import guard_of
+from core.graphql.root import PropertyQuery
 from core.plugins import PluginError, PluginHost
 
 MAX_BATCH_OPERATIONS = 10
@@ -77,7 +80,9 @@ class SchemaRegistry:
         self._cache: dict[frozenset[str], strawberry.Schema] = {}
         self._account: strawberry.Schema | None = None
         self._lock = threading.Lock()
+        self._standalone: dict[int, strawberry.Schema] = {}
         self._check_collisions()
+        self._standalone.clear()
 
     @staticmethod
     def _collect(host: PluginHost) -> dict[str, GraphQLContribution]:
@@ -115,12 +120,21 @@ class SchemaRegistry:
             batching_config={"max_operations": MAX_BATCH_OPERATIONS} if batching else None
         )
 
+    def _names_schema(self, contribution: GraphQLContribution | None) -> strawberry.Schema:
+        """The schema of the core plus one contribution alone (built once, for checks)."""
+        key = id(contribution)
+        schema = self._standalone.get(key)
+        if schema is None:
+            with warnings.catch_warnings():
+                # merge_types warns about overridden fields; the checks report them properly.
+                warnings.filterwarnings("ignore", message=".*has overridden fields.*")
+                schema = self._build([contribution] if contribution else [])
+            self._standalone[key] = schema
+        return schema
+
     def _names(self, contribution: GraphQLContribution | None) -> _Names:
         """Type and root-field names one contribution brings (the core's own when None)."""
-        with warnings.catch_warnings():
-            # merge_types warns about overridden fields; the checks below report them properly.
-            warnings.filterwarnings("ignore", message=".*has overridden fields.*")
-            schema = self._build([contribution] if contribution else [])
+        schema = self._names_schema(contribution)
         types = frozenset(n for n in schema._schema.type_map if not n.startswith("__"))
         if contribution is None:
             return _Names(types, _field_names(PropertyQuery), frozenset(), frozenset())
@@ -164,6 +178,9 @@ class SchemaRegistry:
                             f"plugins {first!r} and {second!r} both contribute {root} "
                             f"field(s) {sorted(clash)}"
                         )
+        for name, contribution in self.contributions.items():
+            check_guards(contribution, name)
+            check_node_types(self._names_schema(contribution), name)
         # Types: a class several plugins use (DateTime, Money, a required plugin's
         # types) is shared, not clashing; two different classes under one name
         # clash. Strawberry finds that name when it builds every plugin together.
@@ -200,6 +217,7 @@ class SchemaRegistry:
         if self._account is None:
             self._account = ConciergeSchema(
                 query=AccountQuery,
+                mutation=AccountMutation,
                 types=[CoreError],
                 extensions=schema_extensions(self.settings),
                 config=self._config(),
@@ -209,6 +227,36 @@ class SchemaRegistry:
     @property
     def cached_count(self) -> int:
         return len(self._cache)
+
+
+def check_guards(contribution: GraphQLContribution, plugin: str) -> None:
+    """Every root field a plugin contributes must say who may call it (core.graphql.permissions)."""
+    for root in ("query", "mutation", "subscription"):
+        cls = getattr(contribution, root)
+        if cls is None:
+            continue
+        for field in cls.__strawberry_definition__.fields:
+            if guard_of(field) is None:
+                raise PluginError(
+                    f"plugin {plugin!r}: {root} field {field.python_name!r} declares no guard; "
+                    "add permission_classes=requires(...), public(), signed_in() or anyone()"
+                )
+
+
+def check_node_types(schema: strawberry.Schema, plugin: str) -> None:
+    """Every Node type must say what reading it needs (``read_permission``, None = public)."""
+    for concrete in schema.schema_converter.type_map.values():
+        origin = getattr(concrete.definition, "origin", None)
+        if (
+            isinstance(origin, type)
+            and issubclass(origin, relay.Node)
+            and origin is not relay.Node
+            and not any("read_permission" in vars(klass) for klass in origin.__mro__)
+        ):
+            raise PluginError(
+                f"plugin {plugin!r}: Node type {origin.__name__!r} declares no read_permission "
+                "(a permission name, or None for objects anyone on the property may read)"
+            )
 
 
 def export_schema_sdl(registry: SchemaRegistry) -> str:

@@ -43,7 +43,16 @@ class Property(TenantScoped, Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     locale: Mapped[str] = mapped_column(String(16), default="en")
+    address_line1: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    address_line2: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    city: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    postal_code: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    region: Mapped[str] = mapped_column(String(120), default="", server_default="")
+    country: Mapped[str] = mapped_column(String(2), default="", server_default="")
     created_at: Mapped[dt.datetime]
+
+
+ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "postal_code", "region", "country")
 
 
 class PropertyPlugin(TenantScoped, Base):
@@ -80,6 +89,39 @@ async def create_tenant(session: AsyncSession, *, name: str, slug: str, clock: C
     return tenant
 
 
+def _check_settings(
+    *, name: str | None, time_zone: str | None, currency: str | None, locale: str | None,
+    address: dict[str, str] | None,
+) -> None:  # fmt: skip
+    if name is not None and not name.strip():
+        raise DomainError(CoreErrorCode.INVALID_INPUT, "a property needs a name", field=["name"])
+    if time_zone is not None:
+        try:
+            ZoneInfo(time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise DomainError(
+                CoreErrorCode.INVALID_INPUT, f"unknown time zone {time_zone!r}", field=["timeZone"]
+            ) from None
+    if currency is not None and not re.fullmatch(r"[A-Z]{3}", currency):
+        raise DomainError(
+            CoreErrorCode.INVALID_INPUT, "currency is an ISO 4217 code", field=["currency"]
+        )
+    if locale is not None and not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", locale):
+        raise DomainError(
+            CoreErrorCode.INVALID_INPUT, "locale is a BCP 47 tag such as en or pt-PT",
+            field=["locale"],
+        )  # fmt: skip
+    for key, value in (address or {}).items():
+        if key not in ADDRESS_FIELDS:
+            raise DomainError(CoreErrorCode.INVALID_INPUT, f"no address field {key!r}")
+        if key == "country" and value and not re.fullmatch(r"[A-Z]{2}", value):
+            raise DomainError(
+                CoreErrorCode.INVALID_INPUT,
+                "country is an ISO 3166 alpha-2 code",
+                field=["address", "country"],
+            )
+
+
 async def create_property(
     session: AsyncSession,
     *,
@@ -90,18 +132,12 @@ async def create_property(
     time_zone: str = "UTC",
     currency: str = "EUR",
     locale: str = "en",
+    address: dict[str, str] | None = None,
 ) -> Property:
     _check_slug(slug)
-    try:
-        ZoneInfo(time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise DomainError(
-            CoreErrorCode.INVALID_INPUT, f"unknown time zone {time_zone!r}", field=["timeZone"]
-        ) from None
-    if not re.fullmatch(r"[A-Z]{3}", currency):
-        raise DomainError(
-            CoreErrorCode.INVALID_INPUT, "currency is an ISO 4217 code", field=["currency"]
-        )
+    _check_settings(
+        name=name, time_zone=time_zone, currency=currency, locale=locale, address=address
+    )
     # Slugs are unique across tenants (they are addresses); check all of them.
     existing = await session.scalar(
         select(Property.id)
@@ -118,8 +154,34 @@ async def create_property(
         currency=currency,
         locale=locale,
         created_at=clock.now(),
+        **{key: value.strip() for key, value in (address or {}).items()},
     )
     session.add(prop)
+    await session.flush()
+    return prop
+
+
+async def update_property(
+    session: AsyncSession,
+    prop: Property,
+    *,
+    name: str | None = None,
+    time_zone: str | None = None,
+    currency: str | None = None,
+    locale: str | None = None,
+    address: dict[str, str] | None = None,
+) -> Property:
+    """Change a property's settings; None leaves a setting as it is."""
+    _check_settings(
+        name=name, time_zone=time_zone, currency=currency, locale=locale, address=address
+    )
+    for attr, value in (
+        ("name", name), ("time_zone", time_zone), ("currency", currency), ("locale", locale)
+    ):  # fmt: skip
+        if value is not None:
+            setattr(prop, attr, value.strip() if attr == "name" else value)
+    for key, value in (address or {}).items():
+        setattr(prop, key, value.strip())
     await session.flush()
     return prop
 

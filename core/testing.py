@@ -44,7 +44,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.applications import Starlette
 
 from core.app import create_app
-from core.auth import issue_access_token
 from core.clock import MovableClock
 from core.config import GraphQLLimits, Settings
 from core.db import Database, Scope
@@ -52,6 +51,7 @@ from core.graphql.http import GRAPHQL_RESPONSE_JSON
 from core.migrate import upgrade
 from core.plugins import Plugin, PluginHost
 from core.runtime import Runtime
+from core.sessions import SESSION_LIFETIME, UserSession
 from core.tenancy import (
     Property,
     create_property,
@@ -59,9 +59,12 @@ from core.tenancy import (
     disable_plugin,
     enable_plugin,
 )
+from core.tokens import issue_access_token
+from core.users import create_user, set_membership
 
 TEST_DATABASE_ENV = "CONCIERGE_TEST_DATABASE_URL"
 TEST_BASE_URL = "http://testserver"
+TEST_PASSWORD = "correct horse battery staple"
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-production-checks"
 
 
@@ -240,6 +243,14 @@ class PropertyRef:
     slug: str
 
 
+@dataclass(frozen=True)
+class UserRef:
+    id: int
+    tenant_id: int
+    email: str
+    password: str
+
+
 @dataclass
 class GraphQLResult:
     status: int
@@ -266,6 +277,8 @@ class ConciergeTestKit:
         self.app = app
         self.runtime: Runtime = app.state.runtime
         self.client = client
+        # Each tenant made by the kit gets an owner with one open session: token() signs for it.
+        self._owner_sessions: dict[int, tuple[int, int]] = {}
 
     @property
     def db(self) -> Database:
@@ -276,11 +289,63 @@ class ConciergeTestKit:
         return self.runtime.clock
 
     async def tenant(self, slug: str = "acme", name: str | None = None) -> TenantRef:
+        """A tenant with an owner (``owner@<slug>.example``) whose session ``token()`` uses."""
         async with self.db.transaction(Scope.system()) as session:
             tenant = await create_tenant(
                 session, name=name or slug.title(), slug=slug, clock=self.clock
             )
-            return TenantRef(id=tenant.id, slug=tenant.slug)
+            ref = TenantRef(id=tenant.id, slug=tenant.slug)
+        owner = await self.user(ref, f"owner@{slug}.example", role="owner")
+        self._owner_sessions[ref.id] = (owner.id, await self._open_session(owner))
+        return ref
+
+    async def user(
+        self,
+        tenant: TenantRef,
+        email: str,
+        *,
+        role: str = "viewer",
+        property: PropertyRef | None = None,
+        password: str = TEST_PASSWORD,
+    ) -> UserRef:
+        """A user of ``tenant`` with ``role`` on ``property`` (on every property when None)."""
+        async with self.db.transaction(Scope.tenant(tenant.id)) as session:
+            user = await create_user(
+                session, email=email, name=email.split("@")[0], password=password,
+                clock=self.clock,
+            )  # fmt: skip
+            await set_membership(
+                session, user_id=user.id, property_id=property.id if property else None,
+                role=role, clock=self.clock,
+            )  # fmt: skip
+            return UserRef(id=user.id, tenant_id=tenant.id, email=user.email, password=password)
+
+    async def _open_session(self, user: UserRef) -> int:
+        now = self.clock.now()
+        async with self.db.transaction(Scope.tenant(user.tenant_id)) as session:
+            row = UserSession(
+                user_id=user.id, created_at=now, expires_at=now + SESSION_LIFETIME,
+                last_used_at=now,
+            )  # fmt: skip
+            session.add(row)
+            await session.flush()
+            return row.id
+
+    async def token_for(self, user: UserRef, *, ttl: dt.timedelta | None = None) -> str:
+        """An access token for ``user`` in a new sign-in session."""
+        session_id = await self._open_session(user)
+        return issue_access_token(
+            self.runtime.settings, self.clock, tenant_id=user.tenant_id,
+            subject=f"user:{user.id}", session_id=session_id, ttl=ttl,
+        )  # fmt: skip
+
+    async def login(self, email: str, password: str) -> GraphQLResult:
+        """The real ``login`` mutation on ``/graphql``."""
+        return await self.graphql(
+            "mutation($e: String!, $p: String!) { login(input: {email: $e, password: $p}) {"
+            " accessToken refreshToken user { email } errors { code message } } }",
+            {"e": email, "p": password},
+        )
 
     async def property(
         self,
@@ -319,12 +384,15 @@ class ConciergeTestKit:
             await disable_plugin(session, self.runtime.host, row, plugin, clock=self.clock)
 
     def token(self, tenant: TenantRef | int, *, ttl: dt.timedelta | None = None) -> str:
+        """An access token of the tenant's owner (made by :meth:`tenant`)."""
         tenant_id = tenant if isinstance(tenant, int) else tenant.id
+        user_id, session_id = self._owner_sessions[tenant_id]
         return issue_access_token(
             self.runtime.settings,
             self.clock,
             tenant_id=tenant_id,
-            subject=f"test:{tenant_id}",
+            subject=f"user:{user_id}",
+            session_id=session_id,
             ttl=ttl,
         )
 

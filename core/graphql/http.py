@@ -25,7 +25,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
-from core.auth import AuthenticationError, bearer_token, verify_access_token
+from core.auth import AuthenticationError, authenticate
 from core.context import Context
 
 JSON = "application/json"
@@ -120,18 +120,22 @@ class ConciergeGraphQL(GraphQL):
         params = context.connection_params or {}
         raw = params.get("Authorization") or params.get("authorization")
         try:
-            token = bearer_token(raw) if isinstance(raw, str) else None
-            if token is None:
+            if not isinstance(raw, str):
                 raise AuthenticationError("connection_init carries no Authorization")
-            principal = verify_access_token(context.settings, context.clock, token)
+            principal = await authenticate(context.runtime, raw)
         except AuthenticationError:
             raise ConnectionRejectionError() from None
         prop = context.property
-        if context.property_missing:
-            raise ConnectionRejectionError()
-        # Another tenant's property is refused exactly like one that does not exist.
-        if prop is not None and (
-            prop.tenant_id != principal.tenant_id or not principal.may_use_property(prop.id)
+        # Unknown, another tenant's, or not a member: refused alike.
+        if (
+            principal is None
+            or context.property_missing
+            or (
+                prop is not None
+                and (
+                    prop.tenant_id != principal.tenant_id or not principal.may_use_property(prop.id)
+                )
+            )
         ):
             raise ConnectionRejectionError()
         context.principal = principal

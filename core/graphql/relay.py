@@ -67,6 +67,12 @@ async def load_nodes(
     return result
 
 
+def may_read(info: Info, node_type: type) -> bool:
+    """Whether the caller may read objects of ``node_type`` (its ``read_permission``)."""
+    permission = getattr(node_type, "read_permission", None)
+    return permission is None or permission in info.context.permissions
+
+
 async def resolve_global_ids(info: Info, ids: Sequence[str]) -> list[Any]:
     """Resolve global IDs of any Node type in this schema; unknown or foreign IDs give None."""
     by_type: dict[type, list[tuple[int, str]]] = {}
@@ -80,6 +86,8 @@ async def resolve_global_ids(info: Info, ids: Sequence[str]) -> list[Any]:
         origin = getattr(type_def, "origin", None)
         if not (isinstance(origin, type) and issubclass(origin, relay.Node)):
             continue
+        if not may_read(info, origin):
+            continue  # answered as not found: no hint that it exists
         by_type.setdefault(origin, []).append((index, gid.node_id))
     for node_type, entries in by_type.items():
         resolved = node_type.resolve_nodes(

@@ -1,4 +1,4 @@
-"""The core's own root fields: account level (``/graphql``) and property level."""
+"""The core's own root fields on property endpoints (``/graphql/{property}``)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,8 @@ from strawberry import relay
 from strawberry.types import Info
 
 from core.graphql.errors import ClientError
+from core.graphql.permissions import public
 from core.graphql.relay import resolve_global_ids
-
-
-@strawberry.type(description="An installed plugin.")
-class PluginInfo:
-    name: str
-    version: str
-    description: str
-    requires: list[str]
 
 
 @strawberry.type(description="The shop, hotel or resort this endpoint serves.")
@@ -28,35 +21,19 @@ class PropertyDetails:
     enabled_plugins: list[str]
 
 
-def require_principal(info: Info) -> None:
-    if info.context.principal is None:
-        raise ClientError("authentication required", code="UNAUTHENTICATED")
-
-
-@strawberry.type
-class AccountQuery:
-    @strawberry.field(description="The plugins installed on this server.")
-    def installed_plugins(self, info: Info) -> list[PluginInfo]:
-        require_principal(info)
-        plugins = info.context.runtime.host.plugins.values()
-        return [
-            PluginInfo(
-                name=p.name,
-                version=p.version,
-                description=p.description,
-                requires=list(p.requires),
-            )
-            for p in sorted(plugins, key=lambda p: p.name)
-        ]
-
-
 @strawberry.type
 class PropertyQuery:
-    @strawberry.field(description="Any object by its global ID; null when not found.")
+    @strawberry.field(
+        description="Any object by its global ID; null when not found or not yours to see.",
+        permission_classes=public(),
+    )
     async def node(self, info: Info, id: strawberry.ID) -> relay.Node | None:
         return (await resolve_global_ids(info, [id]))[0]
 
-    @strawberry.field(description="Objects by global ID, in order; null for each not found.")
+    @strawberry.field(
+        description="Objects by global ID, in order; null for each not found.",
+        permission_classes=public(),
+    )
     async def nodes(self, info: Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
         if len(ids) > info.context.settings.limits.max_page_size:
             raise ClientError(
@@ -65,7 +42,7 @@ class PropertyQuery:
             )
         return await resolve_global_ids(info, ids)
 
-    @strawberry.field(description="The property this endpoint serves.")
+    @strawberry.field(description="The property this endpoint serves.", permission_classes=public())
     def current_property(self, info: Info) -> PropertyDetails:
         prop = info.context.property
         return PropertyDetails(

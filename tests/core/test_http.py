@@ -16,12 +16,12 @@ import jwt
 import orjson
 import pytest
 
-from core.auth import issue_access_token
 from core.clock import MovableClock
 from core.config import Settings
 from core.graphql.http import GRAPHQL_RESPONSE_JSON, JSON
 from core.plugins import PluginHost
 from core.testing import ConciergeTestKit, PropertyRef, TenantRef
+from core.tokens import issue_access_token
 
 NOTES_PLUGIN = "test_notes"
 
@@ -480,7 +480,9 @@ async def test_property_endpoint_without_authorization_is_401_with_challenge(
 def _forged_token(kit: ConciergeTestKit, tenant: TenantRef) -> str:
     """A well-formed token for ``tenant`` signed with another secret."""
     other = kit.runtime.settings.with_overrides(secret_key="another-secret-" + "x" * 40)
-    token = issue_access_token(other, kit.clock, tenant_id=tenant.id, subject="user:1")
+    token = issue_access_token(
+        other, kit.clock, tenant_id=tenant.id, subject="user:1", session_id=1
+    )
     assert jwt.get_unverified_header(token)["alg"] == "HS256"
     return token
 

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 import strawberry
+from strawberry import relay
 
 from core import Plugin, hookimpl
 from core.config import Settings
 from core.graphql import GraphQLContribution, Money
+from core.graphql.permissions import public
 from core.plugins import PluginError, PluginHost
 from core.schema import SchemaRegistry, export_schema_sdl
 from core.testing import ConciergeTestKit
@@ -24,22 +26,22 @@ NOTE_TYPE = '{ __type(name: "Note") { name } }'
 
 @strawberry.type
 class BarQuery:
-    @strawberry.field
+    @strawberry.field(permission_classes=public())
     def opened_at(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
 
-    @strawberry.field
+    @strawberry.field(permission_classes=public())
     def tab_total(self) -> Money:
         return Money.from_minor(1250, "EUR")
 
 
 @strawberry.type
 class SpaQuery:
-    @strawberry.field
+    @strawberry.field(permission_classes=public())
     def booked_at(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
 
-    @strawberry.field
+    @strawberry.field(permission_classes=public())
     def treatment_price(self) -> Money:
         return Money.from_minor(9000, "EUR")
 
@@ -56,35 +58,35 @@ class VoucherB:
 
 @strawberry.type
 class QueryA:
-    @strawberry.field
+    @strawberry.field(permission_classes=public())
     def voucher_a(self) -> VoucherA:
         return VoucherA(code="x")
 
 
 @strawberry.type
 class QueryB:
-    @strawberry.field
+    @strawberry.field(permission_classes=public())
     def voucher_b(self) -> VoucherB:
         return VoucherB(serial=1)
 
 
 @strawberry.type
 class MutationA:
-    @strawberry.mutation
+    @strawberry.mutation(permission_classes=public())
     def redeem(self) -> bool:
         return True
 
 
 @strawberry.type
 class MutationB:
-    @strawberry.mutation
+    @strawberry.mutation(permission_classes=public())
     def redeem(self) -> bool:
         return False
 
 
 @strawberry.type
 class UsurperQuery:
-    @strawberry.field
+    @strawberry.field(permission_classes=public())
     def current_property(self) -> str:
         return "mine"
 
@@ -96,14 +98,14 @@ class Product:
 
 @strawberry.type
 class CatalogQuery:
-    @strawberry.field
+    @strawberry.field(permission_classes=public())
     def product(self) -> Product:
         return Product(sku="A")
 
 
 @strawberry.type
 class ShopQuery:
-    @strawberry.field
+    @strawberry.field(permission_classes=public())
     def featured(self) -> Product:
         return Product(sku="B")
 
@@ -237,3 +239,46 @@ def test_schema_graphql_is_fresh() -> None:
     assert current == expected, (
         "schema.graphql is stale: run `concierge export-schema -o schema.graphql`"
     )
+
+
+@strawberry.type
+class UnguardedQuery:
+    @strawberry.field
+    def secret_stock(self) -> int:
+        return 42
+
+
+@strawberry.type
+class Gadget(relay.Node):
+    id: relay.NodeID[int]
+
+
+@strawberry.type
+class GadgetQuery:
+    @strawberry.field(permission_classes=public())
+    def gadget(self) -> Gadget:
+        return Gadget(id=1)
+
+
+def test_a_root_field_without_a_guard_stops_start_up(tmp_path: Path) -> None:
+    host = PluginHost([_contributing("careless", GraphQLContribution(query=UnguardedQuery))])
+    with pytest.raises(PluginError, match=r"'careless'.*'secret_stock' declares no guard"):
+        SchemaRegistry(host, _settings(tmp_path))
+
+
+def test_a_node_type_without_read_permission_stops_start_up(tmp_path: Path) -> None:
+    host = PluginHost([_contributing("gadgets", GraphQLContribution(query=GadgetQuery))])
+    with pytest.raises(PluginError, match=r"'gadgets'.*'Gadget' declares no read_permission"):
+        SchemaRegistry(host, _settings(tmp_path))
+
+
+def test_every_core_root_field_declares_a_guard(tmp_path: Path) -> None:
+    from core.graphql.account.schema import AccountMutation, AccountQuery
+    from core.graphql.root import PropertyQuery
+    from core.schema import check_guards
+
+    for contribution in (
+        GraphQLContribution(query=AccountQuery, mutation=AccountMutation),
+        GraphQLContribution(query=PropertyQuery),
+    ):
+        check_guards(contribution, "core")

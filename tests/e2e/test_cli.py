@@ -113,9 +113,7 @@ def test_quick_start_serves_demo_data(tmp_path: Path) -> None:
         # uvicorn finishes in-flight work, runs the lifespan shutdown, then re-raises SIGTERM.
         assert server.returncode in (0, -signal.SIGTERM), output
         assert "Application shutdown complete" in output
-        token = next(
-            line.split("Bearer ", 1)[1].strip() for line in output.splitlines() if "Bearer " in line
-        )
+        assert "owner@demo.example" in output and "concierge-demo" in output
     finally:
         if server.poll() is None:
             server.kill()
@@ -138,6 +136,16 @@ def test_quick_start_serves_demo_data(tmp_path: Path) -> None:
                 break
             except httpx.TransportError:
                 time.sleep(0.1)
+        # Sign in as the printed instructions say, then ask both properties.
+        login = httpx.post(
+            f"{base}/graphql",
+            json={
+                "query": "mutation($e: String!, $p: String!) { login(input: {email: $e, "
+                "password: $p}) { accessToken errors { message } } }",
+                "variables": {"e": "owner@demo.example", "p": "concierge-demo"},
+            },
+        ).json()
+        token = login["data"]["login"]["accessToken"]
         query = {"query": "{ currentProperty { slug enabledPlugins } }"}
         headers = {"authorization": f"Bearer {token}"}
         shop = httpx.post(f"{base}/graphql/demo-shop", json=query, headers=headers).json()

@@ -28,7 +28,7 @@ def concierge_graphql() -> GraphQLContribution:
 
 @hookimpl
 def concierge_permissions() -> list[Permission]:
-    return [Permission("notes:write", "Add notes")]
+    return [Permission("notes:read", "See notes"), Permission("notes:write", "Add notes")]
 
 
 @hookimpl

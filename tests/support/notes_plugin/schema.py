@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncGenerator
+from typing import ClassVar
 
 import strawberry
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from strawberry.types import Info
 
 from core.errors import DomainError
 from core.graphql import Connection, Error, error_from, load_nodes, paginate
+from core.graphql.permissions import public, requires
 from notes_plugin import service
 from notes_plugin.models import NoteRow
 
@@ -20,6 +22,8 @@ NoteErrorCodeEnum = strawberry.enum(service.NoteErrorCode, name="NoteErrorCode")
 
 @strawberry.type
 class Note(relay.Node):
+    read_permission: ClassVar[str | None] = "notes:read"
+
     id: relay.NodeID[int]
     text: str
     created_at: dt.datetime
@@ -52,7 +56,7 @@ class AddNotePayload:
 
 @strawberry.type
 class NotesQuery:
-    @strawberry.field
+    @strawberry.field(permission_classes=requires("notes:read"))
     async def notes(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> Connection[Note]:
@@ -66,18 +70,18 @@ class NotesQuery:
         )
         return page.to_connection(Note.from_row)
 
-    @strawberry.field
+    @strawberry.field(permission_classes=public())
     def note_context_mark(self, info: Info) -> str | None:
         return info.context.extras.get("test_notes.mark")
 
-    @strawberry.field
+    @strawberry.field(permission_classes=public())
     def explode(self) -> str:
         raise RuntimeError("secret internals: /etc/passwd")
 
 
 @strawberry.type
 class NotesMutation:
-    @strawberry.mutation
+    @strawberry.mutation(permission_classes=requires("notes:write"))
     async def add_note(self, info: Info, input: AddNoteInput) -> AddNotePayload:
         try:
             async with info.context.transaction() as session:
@@ -90,7 +94,7 @@ class NotesMutation:
 
 @strawberry.type
 class NotesSubscription:
-    @strawberry.subscription
+    @strawberry.subscription(permission_classes=requires("notes:read"))
     async def note_added(self, info: Info) -> AsyncGenerator[Note, None]:
         bus = info.context.runtime.bus
         async with bus.subscribe(info.context.property.id) as queue:
