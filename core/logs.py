@@ -29,7 +29,7 @@ class JSONFormatter(logging.Formatter):
         request_id = request_id_var.get()
         if request_id:
             entry["request_id"] = request_id
-        for key in ("method", "path", "status", "duration_ms"):
+        for key in ("method", "path", "status", "duration_ms", "error_id"):
             if hasattr(record, key):
                 entry[key] = getattr(record, key)
         if record.exc_info:

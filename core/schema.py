@@ -38,7 +38,8 @@ log = logging.getLogger("concierge.graphql")
 
 
 class ConciergeSchema(strawberry.Schema):
-    """Logs bugs with their traceback; client mistakes (syntax, validation) only at debug."""
+    """Client mistakes (syntax, validation) are logged at debug level only; bugs are
+    logged with their traceback and an error id by the masking extension."""
 
     def process_errors(
         self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
@@ -46,11 +47,6 @@ class ConciergeSchema(strawberry.Schema):
         for error in errors:
             if is_client_facing(error):
                 log.debug("client error: %s", error.message)
-            else:
-                path = ".".join(str(p) for p in error.path or ())
-                log.error(
-                    "unexpected error in %s", path or "operation", exc_info=error.original_error
-                )
 
 
 @dataclass(frozen=True)

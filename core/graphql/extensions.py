@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from functools import lru_cache, partial
 
@@ -85,6 +86,30 @@ def _should_mask(error: GraphQLError) -> bool:
     return not is_client_facing(error)
 
 
+class MaskErrorsWithId(MaskErrors):
+    """Replace a bug's message with "Unexpected error." and an id; log the bug under that id.
+
+    The client can quote the id to support, who find the traceback in the log.
+    """
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        error_id = uuid.uuid4().hex
+        path = ".".join(str(p) for p in error.path or ()) or "operation"
+        log.error(
+            "unexpected error %s in %s", error_id, path, exc_info=error.original_error,
+            extra={"error_id": error_id},
+        )  # fmt: skip
+        return GraphQLError(
+            message=self.error_message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=None,
+            extensions={"code": "INTERNAL", "errorId": error_id},
+        )
+
+
 def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:
     """Extension factories for one schema.
 
@@ -104,5 +129,5 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
         partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
         partial(AddValidationRules, rules),
         partial(CachedValidation, hide_suggestions=settings.production),
-        partial(MaskErrors, should_mask_error=_should_mask),
+        partial(MaskErrorsWithId, should_mask_error=_should_mask),
     ]

@@ -883,11 +883,18 @@ async def test_invalid_after_cursor_is_a_bad_cursor_error(
 
 
 @pytest.mark.parametrize("accept", [GRAPHQL_RESPONSE_JSON, JSON])
-async def test_unexpected_errors_are_masked(concierge: ConciergeTestKit, accept: str) -> None:
+async def test_unexpected_errors_are_masked(
+    concierge: ConciergeTestKit, accept: str, caplog: pytest.LogCaptureFixture
+) -> None:
     _, shop = await shop_with_notes(concierge)
     result = await concierge.graphql("{ explode }", property=shop, accept=accept)
     assert [e["message"] for e in result.errors] == ["Unexpected error."]
     assert result.errors[0]["path"] == ["explode"]
+    # The client gets an id; the log holds the same id with the real exception.
+    error_id = result.errors[0]["extensions"]["errorId"]
+    assert result.errors[0]["extensions"]["code"] == "INTERNAL"
+    logged = [r for r in caplog.records if getattr(r, "error_id", None) == error_id]
+    assert logged and "secret internals" in str(logged[0].exc_info[1])
     text = result.response.text
     assert "secret internals" not in text
     assert "/etc/passwd" not in text
