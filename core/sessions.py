@@ -249,7 +249,15 @@ async def refresh(
     )
     if user is None or not user.is_active:
         return None
-    token.used_at = now
+    # Conditional, so two requests racing with one token cannot both rotate it.
+    rotated = await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.id == token.id, RefreshToken.used_at.is_(None))
+        .values(used_at=now)
+        .execution_options(**{ALL_TENANTS_OPTION: True}, synchronize_session=False)
+    )
+    if rotated.rowcount != 1:
+        return None
     user_session.last_used_at = now
     await session.flush()
     return await _issue(session, user, user_session, settings=settings, clock=clock)
