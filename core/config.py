@@ -50,6 +50,8 @@ class Settings:
     # deployments that run them from cron with `concierge jobs run`).
     run_jobs: bool = True
     log_level: str = "INFO"
+    # How often an open WebSocket's credential is checked again (logout, revoked key).
+    ws_recheck_seconds: float = 30.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -157,4 +159,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         access_token_ttl_seconds=_env_int("ACCESS_TOKEN_TTL", 900, env),
         run_jobs=_env_bool("RUN_JOBS", True, env),
         log_level=(_env("LOG_LEVEL", env) or "INFO").upper(),
+        ws_recheck_seconds=float(_env_int("WS_RECHECK_SECONDS", 30, env)),
     )

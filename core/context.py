@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -65,6 +65,9 @@ class Context:
         self.property_missing = False
         # True for WebSocket connections: no read session is kept between uses.
         self.long_lived = False
+        # The credential a WebSocket signed in with, re-checked while it stays open.
+        self.ws_credential: str | None = None
+        self._watchers: list[asyncio.Task[None]] = []
         self._loaders: dict[str, Any] = {}
         self._read_session: AsyncSession | None = None
         self._lock = asyncio.Lock()
@@ -129,7 +132,15 @@ class Context:
             if self._read_session is not None:
                 await self._read_session.rollback()
 
+    def start_watcher(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        """Run ``coroutine`` alongside the connection; cancelled when the context closes."""
+        self._watchers.append(asyncio.create_task(coroutine))
+
     async def close(self) -> None:
+        for task in self._watchers:
+            task.cancel()
+        await asyncio.gather(*self._watchers, return_exceptions=True)
+        self._watchers.clear()
         if self._read_session is not None:
             await self._read_session.close()
             self._read_session = None

@@ -27,6 +27,7 @@ from strawberry.types.unset import UNSET
 
 from core.auth import AuthenticationError, authenticate
 from core.context import Context
+from core.graphql.websocket import SubscriptionsOnlyHandler, watch_credential
 
 JSON = "application/json"
 GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
@@ -116,6 +117,8 @@ class ConciergeGraphQL(GraphQL):
                 request.state.graphql_failed_before_execution = True
         return processed
 
+    graphql_transport_ws_handler_class = SubscriptionsOnlyHandler
+
     async def on_ws_connect(self, context: Context) -> Any:
         params = context.connection_params or {}
         raw = params.get("Authorization") or params.get("authorization")
@@ -139,6 +142,10 @@ class ConciergeGraphQL(GraphQL):
         ):
             raise ConnectionRejectionError()
         context.principal = principal
+        context.ws_credential = raw
+        context.start_watcher(
+            watch_credential(context, context.request.close, context.settings.ws_recheck_seconds)
+        )
         await context.extend_from_hooks()
         return UNSET  # acknowledge without a payload
 

@@ -85,3 +85,49 @@ async def test_the_legacy_graphql_ws_protocol_is_refused(concierge: ConciergeTes
         with pytest.raises(WebSocketDisconnect) as closed:
             await _receive(ws)
     assert closed.value.code == 4406
+
+
+@pytest.fixture
+def concierge_settings(concierge_settings):
+    """Re-check WebSocket credentials every 50 ms here, so revocation shows quickly."""
+    return concierge_settings.with_overrides(ws_recheck_seconds=0.05)
+
+
+async def _signed_in_socket(concierge: ConciergeTestKit, ws, token: str) -> None:
+    await ws.send_json({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
+    assert (await _receive(ws))["type"] == "connection_ack"
+
+
+async def test_queries_and_mutations_are_refused_over_websocket(
+    concierge: ConciergeTestKit,
+) -> None:
+    tenant = await concierge.tenant("acme")
+    shop = await concierge.property(tenant, "acme-shop", plugins=["test_notes"])
+    async with concierge.websocket(shop) as ws:
+        await _signed_in_socket(concierge, ws, concierge.token(tenant))
+        await ws.send_json(
+            {
+                "id": "m",
+                "type": "subscribe",
+                "payload": {"query": 'mutation { addNote(input: {text: "ws"}) { note { id } } }'},
+            }
+        )
+        message = await _receive(ws)
+    assert message["type"] == "error" and "POST" in message["payload"][0]["message"]
+    counted = await concierge.graphql("{ notes { totalCount } }", property=shop)
+    assert counted.ok()["notes"]["totalCount"] == 1  # only the seeded note
+
+
+async def test_an_open_socket_closes_when_its_session_ends(concierge: ConciergeTestKit) -> None:
+    tenant = await concierge.tenant("acme")
+    shop = await concierge.property(tenant, "acme-shop", plugins=["test_notes"])
+    user = await concierge.user(tenant, "night@acme.example", role="viewer")
+    token = await concierge.token_for(user)
+    async with concierge.websocket(shop) as ws:
+        await _signed_in_socket(concierge, ws, token)
+        await ws.send_json(SUBSCRIBE)
+        logout = await concierge.graphql("mutation { logout { ok } }", token=token)
+        assert logout.ok()["logout"]["ok"] is True
+        with pytest.raises(WebSocketDisconnect) as closed:
+            await _receive(ws, wait=5)
+    assert closed.value.code == 4403
