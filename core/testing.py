@@ -19,6 +19,9 @@ Fixtures:
 * ``concierge_settings``, ``concierge_app``, ``concierge_client``.
 * ``concierge``: a :class:`ConciergeTestKit` to create tenants and properties,
   enable plugins, mint tokens and send GraphQL requests.
+
+For an app over another set of plugins, :func:`migrated_database` gives a
+fresh database migrated for that :class:`core.plugins.PluginHost`.
 """
 
 from __future__ import annotations
@@ -177,6 +180,27 @@ async def concierge_database_url(
         yield template.server.set(database=name).render_as_string(False)
     finally:
         await _admin_execute(template.server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@asynccontextmanager
+async def migrated_database(host: PluginHost, directory: Path) -> AsyncIterator[str]:
+    """The URL of a new database migrated for ``host`` (another set of plugins than the
+    session's): a SQLite file in ``directory``, or a database of its own on the test
+    PostgreSQL server, dropped afterwards."""
+    server = test_database_server()
+    if server is None:
+        url = f"sqlite+aiosqlite:///{directory / f'concierge-{uuid.uuid4().hex[:8]}.sqlite3'}"
+        await _migrate_url(url, host)
+        yield url
+        return
+    name = f"concierge_host_{uuid.uuid4().hex[:16]}"
+    await _admin_execute(server, f'CREATE DATABASE "{name}"')
+    try:
+        url = server.set(database=name).render_as_string(False)
+        await _migrate_url(url, host)
+        yield url
+    finally:
+        await _admin_execute(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # ---------------------------------------------------------------------------

@@ -62,11 +62,23 @@ def verify_access_token(settings: Settings, clock: Clock, token: str) -> AccessC
             algorithms=[ALGORITHM],
             audience=AUDIENCE,
             issuer=ISSUER,
-            options={"require": ["exp", "iat", "sub", "iss", "aud"], "verify_exp": False},
+            # Time claims are judged by the injectable clock below, not the wall clock.
+            options={
+                "require": ["exp", "iat", "sub", "iss", "aud"],
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+            },
         )
     except jwt.PyJWTError as exc:
         raise AuthenticationError(f"invalid access token: {exc}") from None
-    if claims["exp"] <= clock.now().timestamp():
+    now = clock.now().timestamp()
+    times = {c: claims[c] for c in ("exp", "iat", "nbf") if c in claims}
+    if not all(isinstance(t, int | float) and not isinstance(t, bool) for t in times.values()):
+        raise AuthenticationError("invalid access token: time claims must be numbers")
+    if times["iat"] > now or times.get("nbf", now) > now:
+        raise AuthenticationError("invalid access token: not yet valid")
+    if claims["exp"] <= now:
         raise AuthenticationError("access token expired")
     subject = str(claims["sub"])
     kind, _, user_id = subject.partition(":")

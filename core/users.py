@@ -173,9 +173,24 @@ async def set_membership(
         )
         session.add(membership)
     else:
+        if property_id is None and membership.role == "owner" and role != "owner":
+            await _keep_an_owner(session, field="role")
         membership.role = role
     await session.flush()
     return membership
+
+
+async def _keep_an_owner(session: AsyncSession, *, field: str) -> None:
+    """Refuse to take the tenant's last tenant-wide owner away."""
+    owners = await session.scalar(
+        select(func.count())
+        .select_from(Membership)
+        .where(Membership.property_id.is_(None), Membership.role == "owner")
+    )
+    if owners == 1:
+        raise DomainError(
+            CoreErrorCode.CONFLICT, "a tenant keeps at least one owner", field=[field]
+        )
 
 
 async def remove_membership(session: AsyncSession, membership_id: int) -> None:
@@ -183,15 +198,7 @@ async def remove_membership(session: AsyncSession, membership_id: int) -> None:
     if membership is None:
         raise NotFound("membership", field=["id"])
     if membership.property_id is None and membership.role == "owner":
-        owners = await session.scalar(
-            select(func.count())
-            .select_from(Membership)
-            .where(Membership.property_id.is_(None), Membership.role == "owner")
-        )
-        if owners == 1:
-            raise DomainError(
-                CoreErrorCode.CONFLICT, "a tenant keeps at least one owner", field=["id"]
-            )
+        await _keep_an_owner(session, field="id")
     await session.delete(membership)
     await session.flush()
 

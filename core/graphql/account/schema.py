@@ -217,6 +217,20 @@ class RevokeApiKeyInput:
     id: relay.GlobalID
 
 
+async def _membership(
+    session: AsyncSession, user_id: int, property_id: int | None
+) -> users.Membership | None:
+    """The user's membership on ``property_id`` (tenant-wide when None), if any."""
+    return await session.scalar(
+        select(users.Membership).where(
+            users.Membership.user_id == user_id,
+            users.Membership.property_id.is_(None)
+            if property_id is None
+            else users.Membership.property_id == property_id,
+        )
+    )
+
+
 def _user_pk(gid: relay.GlobalID) -> int:
     if gid.type_name != "User" or not gid.node_id.isdigit():
         raise NotFound("user", field=["user"])
@@ -491,7 +505,12 @@ class AccountMutation:
         async def work(session: AsyncSession) -> MembershipPayload:
             user_id = _user_pk(input.user)
             property_id = (await _property(session, input.property)).id if input.property else None
-            _check_grantable(info, input.role, property_id, await users.custom_roles(session))
+            custom = await users.custom_roles(session)
+            _check_grantable(info, input.role, property_id, custom)
+            # Replacing a role takes it away: allowed only to whoever could grant it.
+            current = await _membership(session, user_id, property_id)
+            if current is not None:
+                _check_grantable(info, current.role, property_id, custom)
             await users.set_membership(
                 session, user_id=user_id, property_id=property_id, role=input.role,
                 clock=context.clock,
@@ -508,14 +527,7 @@ class AccountMutation:
         async def work(session: AsyncSession) -> MembershipPayload:
             user_id = _user_pk(input.user)
             property_id = (await _property(session, input.property)).id if input.property else None
-            membership = await session.scalar(
-                select(users.Membership).where(
-                    users.Membership.user_id == user_id,
-                    users.Membership.property_id.is_(None)
-                    if property_id is None
-                    else users.Membership.property_id == property_id,
-                )
-            )
+            membership = await _membership(session, user_id, property_id)
             if membership is None:
                 raise NotFound("membership", field=["user"])
             _check_grantable(info, membership.role, property_id, await users.custom_roles(session))
@@ -533,12 +545,23 @@ class AccountMutation:
         registry = list(info.context.runtime.permissions)
 
         async def work(session: AsyncSession) -> RolePayload:
+            held = info.context.principal.permissions_on(None)
+            # Changing a role changes what everyone holding it may do: like taking a
+            # membership away, only for whoever could grant all the role grants now.
+            current = (await users.custom_roles(session)).get(input.name)
+            taken = sorted(expand(current, registry) - held) if current is not None else []
+            if taken:
+                raise DomainError(
+                    CoreErrorCode.PERMISSION_DENIED,
+                    f"role {input.name!r} grants what you do not hold: {', '.join(taken[:5])}",
+                    field=["name"],
+                )
             row = await users.save_role(
                 session, name=input.name, patterns=input.permissions,
                 description=input.description, registry=registry, clock=info.context.clock,
             )  # fmt: skip
             granted = expand(row.patterns, registry)
-            beyond = sorted(granted - info.context.principal.permissions_on(None))
+            beyond = sorted(granted - held)
             if beyond:
                 raise DomainError(
                     CoreErrorCode.PERMISSION_DENIED,

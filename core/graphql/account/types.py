@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import ClassVar
 
 import strawberry
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
 from strawberry.types import Info
 
 from core.apikeys import ApiKey as ApiKeyRow
 from core.apikeys import ApiKeyKind
+from core.db import Scope
 from core.graphql.errors import CoreError
 from core.graphql.relay import load_nodes
 from core.tenancy import ADDRESS_FIELDS, enabled_plugins
@@ -20,6 +24,24 @@ from core.users import Membership as MembershipRow
 from core.users import User as UserRow
 
 ApiKeyKindEnum = strawberry.enum(ApiKeyKind, name="ApiKeyKind")
+
+
+@asynccontextmanager
+async def _read_session(info: Info, tenant_id: int) -> AsyncIterator[AsyncSession]:
+    """A read session for fields of an object loaded from ``tenant_id``.
+
+    Normally the request's own session. The payload of ``login`` and
+    ``refreshSession`` is the exception: that request carries no credential
+    of the user's tenant (usually none at all), so the user's memberships
+    are read in a short session scoped to the tenant the user was loaded from.
+    """
+    principal = info.context.principal
+    if principal is not None and principal.tenant_id == tenant_id:
+        async with info.context.db() as session:
+            yield session
+        return
+    async with info.context.runtime.db.session(Scope.tenant(tenant_id), write=False) as session:
+        yield session
 
 
 @strawberry.type(description="A postal address.")
@@ -67,11 +89,13 @@ class Property(relay.Node):
     locale: str
     address: Address
     created_at: dt.datetime
+    tenant_id: strawberry.Private[int]
 
     @classmethod
     def from_row(cls, row: PropertyRow) -> Property:
         return cls(
             id=row.id,
+            tenant_id=row.tenant_id,
             name=row.name,
             slug=row.slug,
             time_zone=row.time_zone,
@@ -90,7 +114,7 @@ class Property(relay.Node):
 
     @strawberry.field(description="Plugins this property runs.")
     async def enabled_plugins(self, info: Info) -> list[str]:
-        async with info.context.db() as session:
+        async with _read_session(info, self.tenant_id) as session:
             return sorted(await enabled_plugins(session, self.id))
 
     @classmethod
@@ -118,11 +142,13 @@ class User(relay.Node):
     name: str
     is_active: bool
     created_at: dt.datetime
+    tenant_id: strawberry.Private[int]
 
     @classmethod
     def from_row(cls, row: UserRow) -> User:
         return cls(
             id=row.id,
+            tenant_id=row.tenant_id,
             email=row.email,
             name=row.name,
             is_active=row.is_active,
@@ -131,7 +157,7 @@ class User(relay.Node):
 
     @strawberry.field
     async def memberships(self, info: Info) -> list[Membership]:
-        async with info.context.db() as session:
+        async with _read_session(info, self.tenant_id) as session:
             rows = (
                 await session.execute(
                     select(MembershipRow, PropertyRow)
