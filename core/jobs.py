@@ -68,12 +68,25 @@ async def _deliver_pending_events(context: JobContext) -> int:
     return await context.events.deliver_pending()
 
 
+async def _prune_login_attempts(context: JobContext) -> int:
+    from core.sessions import prune_login_attempts
+
+    async with context.transaction(Scope.system()) as session:
+        return await prune_login_attempts(session, clock=context.clock)
+
+
 CORE_JOBS = (
     Job(
         name="core.deliver_events",
         interval=dt.timedelta(seconds=30),
         run=_deliver_pending_events,
         description="Retry delivery of domain events whose handlers failed or never ran.",
+    ),
+    Job(
+        name="core.prune_login_attempts",
+        interval=dt.timedelta(hours=6),
+        run=_prune_login_attempts,
+        description="Forget sign-in attempts older than a day (the rate limits need 15 minutes).",
     ),
 )
 

@@ -37,7 +37,7 @@ CORE_PERMISSIONS = (
     Permission("members:manage", "Add users, change their roles and memberships"),
     Permission("roles:manage", "Define the tenant's own roles"),
     Permission("apikeys:manage", "Create and revoke API keys"),
-    Permission("property:read", "See the property's settings and enabled plugins"),
+    Permission("property:read", "See the property among your properties on /graphql"),
 )
 
 

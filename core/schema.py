@@ -174,6 +174,9 @@ class SchemaRegistry:
                             f"plugins {first!r} and {second!r} both contribute {root} "
                             f"field(s) {sorted(clash)}"
                         )
+        # The core's own fields are held to the same rule as every plugin's.
+        check_guards(GraphQLContribution(query=PropertyQuery), "core")
+        check_guards(GraphQLContribution(query=AccountQuery, mutation=AccountMutation), "core")
         for name, contribution in self.contributions.items():
             check_guards(contribution, name)
             check_node_types(self._names_schema(contribution), name)

@@ -13,20 +13,21 @@ in a window are refused before the password is even checked.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
 from enum import Enum
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, func, select, text, update
+from sqlalchemy import Boolean, ForeignKey, Index, String, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import Clock
 from core.config import Settings
 from core.db import ALL_TENANTS_OPTION, Base, BigIntPK, IdPK, TenantScoped
-from core.passwords import verify_password
+from core.passwords import hash_password, needs_rehash, verify_password
 from core.tokens import issue_access_token
 from core.users import User, normalise_email
 
@@ -35,6 +36,7 @@ LOGIN_WINDOW = dt.timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 20
 REFRESH_TOKEN_BYTES = 32
+ATTEMPTS_KEPT = dt.timedelta(days=1)
 
 
 class UserSession(TenantScoped, Base):
@@ -63,6 +65,14 @@ class RefreshToken(TenantScoped, Base):
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     issued_at: Mapped[dt.datetime]
     used_at: Mapped[dt.datetime | None]
+
+
+async def prune_login_attempts(session: AsyncSession, *, clock: Clock) -> int:
+    """Forget attempts older than a day: the limits look back only LOGIN_WINDOW."""
+    result = await session.execute(
+        delete(LoginAttempt).where(LoginAttempt.attempted_at < clock.now() - ATTEMPTS_KEPT)
+    )
+    return int(result.rowcount or 0)
 
 
 class LoginAttempt(Base):
@@ -137,6 +147,42 @@ async def _one_attempt_at_a_time(session: AsyncSession, email: str, client_addre
         )
 
 
+async def check_password_attempt(
+    session: AsyncSession,
+    *,
+    email: str,
+    client_address: str,
+    password: str,
+    password_hash: str | None,
+    clock: Clock,
+) -> bool | LoginFailure:
+    """Check a password against ``password_hash`` under the rate limits, and record it.
+
+    Used by sign-in and by password changes (a stolen access token must not allow
+    unlimited guesses at the current password). While an e-mail or an address is
+    limited, attempts are refused without being checked or recorded, so retrying
+    does not extend the lock-out. The caller commits, so failures count.
+    """
+    now = clock.now()
+    email = normalise_email(email)[:320]
+    client_address = client_address[:64]
+    since = now - LOGIN_WINDOW
+    await _one_attempt_at_a_time(session, email, client_address)
+    if (
+        await _failures_since(session, LoginAttempt.email, email, since) >= MAX_FAILURES_PER_ACCOUNT
+        or await _failures_since(session, LoginAttempt.client_address, client_address, since)
+        >= MAX_FAILURES_PER_ADDRESS
+    ):
+        return LoginFailure.RATE_LIMITED
+    # argon2 is deliberately slow: keep it off the event loop.
+    valid = await asyncio.to_thread(verify_password, password_hash, password)
+    session.add(
+        LoginAttempt(email=email, client_address=client_address, attempted_at=now, succeeded=valid)
+    )
+    await session.flush()
+    return valid
+
+
 async def login(
     session: AsyncSession,
     *,
@@ -151,39 +197,27 @@ async def login(
     attempt is recorded when the caller commits. ``session`` must be a system-scope
     write session: the tenant is not known until the user is found."""
     now = clock.now()
-    normalised = normalise_email(email)
-    since = now - LOGIN_WINDOW
-    await _one_attempt_at_a_time(session, normalised[:320], client_address[:64])
-    limited = (
-        await _failures_since(session, LoginAttempt.email, normalised, since)
-        >= MAX_FAILURES_PER_ACCOUNT
-        or await _failures_since(session, LoginAttempt.client_address, client_address, since)
-        >= MAX_FAILURES_PER_ADDRESS
+    user = await session.scalar(
+        select(User)
+        .where(User.email == normalise_email(email))
+        .execution_options(**{ALL_TENANTS_OPTION: True})
     )
-    user = None
-    if not limited:
-        user = await session.scalar(
-            select(User)
-            .where(User.email == normalised)
-            .execution_options(**{ALL_TENANTS_OPTION: True})
-        )
-        # Unknown e-mail, inactive user, wrong password: one answer, one cost.
-        valid = verify_password(user.password_hash if user else None, password)
-        if not (user and user.is_active and valid):
-            user = None
-    session.add(
-        LoginAttempt(
-            email=normalised[:320],
-            client_address=client_address[:64],
-            attempted_at=now,
-            succeeded=user is not None,
-        )
+    # Unknown e-mail, inactive user, wrong password: one answer, one cost.
+    checked = await check_password_attempt(
+        session,
+        email=email,
+        client_address=client_address,
+        password=password,
+        password_hash=user.password_hash if user and user.is_active else None,
+        clock=clock,
     )
-    await session.flush()
-    if limited:
+    if checked is LoginFailure.RATE_LIMITED:
         return LoginFailure.RATE_LIMITED
-    if user is None:
+    if not checked or user is None:
         return LoginFailure.INVALID_CREDENTIALS
+    if needs_rehash(user.password_hash):
+        # Stronger parameters since this hash was made: upgrade it while we hold the password.
+        user.password_hash = await asyncio.to_thread(hash_password, password)
     user_session = UserSession(
         tenant_id=user.tenant_id,
         user_id=user.id,

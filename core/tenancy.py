@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import Clock
 from core.db import ALL_TENANTS_OPTION, SCOPE_KEY, Base, BigIntPK, IdPK, Scope, TenantScoped
-from core.errors import CoreErrorCode, DomainError
+from core.errors import CoreErrorCode, DomainError, NotFound
 from core.plugins import PluginHost, call_hook
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -120,6 +120,19 @@ def _check_settings(
                 "country is an ISO 3166 alpha-2 code",
                 field=["address", "country"],
             )
+
+
+async def rename_tenant(session: AsyncSession, tenant_id: int, name: str) -> Tenant:
+    if not name.strip() or len(name) > 200:
+        raise DomainError(
+            CoreErrorCode.INVALID_INPUT, "a tenant's name is 1 to 200 characters", field=["name"]
+        )
+    tenant = await session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise NotFound("tenant")
+    tenant.name = name.strip()
+    await session.flush()
+    return tenant
 
 
 async def create_property(

@@ -9,6 +9,7 @@ members) come from tenant-wide memberships only.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
 from collections.abc import Iterable
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.clock import Clock
 from core.db import ALL_TENANTS_OPTION, Base, BigIntPK, IdPK, TenantScoped, session_scope
 from core.errors import CoreErrorCode, DomainError, NotFound
-from core.passwords import hash_password, password_problem, verify_password
+from core.passwords import hash_password, password_problem
 from core.permissions import BUILT_IN_ROLES, role_permissions
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,253}\.[^@\s.]{2,63}$")
@@ -109,7 +110,7 @@ async def create_user(
     user = User(
         email=normalised,
         name=name.strip(),
-        password_hash=hash_password(password),
+        password_hash=await asyncio.to_thread(hash_password, password),
         is_active=True,
         created_at=now,
         password_changed_at=now,
@@ -119,18 +120,11 @@ async def create_user(
     return user
 
 
-async def change_password(
-    session: AsyncSession, user: User, *, current: str, new: str, clock: Clock
-) -> None:
-    """Set a new password after checking the current one (sessions are the caller's concern)."""
-    if not verify_password(user.password_hash, current):
-        raise DomainError(
-            CoreErrorCode.INVALID_CREDENTIALS,
-            "the current password is wrong",
-            field=["currentPassword"],
-        )
+async def set_password(session: AsyncSession, user: User, *, new: str, clock: Clock) -> None:
+    """Give ``user`` a new password. Checking the current one (rate-limited) and ending
+    other sessions are the caller's: see core.sessions."""
     _check_password(new, "newPassword")
-    user.password_hash = hash_password(new)
+    user.password_hash = await asyncio.to_thread(hash_password, new)
     user.password_changed_at = clock.now()
     await session.flush()
 
@@ -181,7 +175,16 @@ async def set_membership(
 
 
 async def _keep_an_owner(session: AsyncSession, *, field: str) -> None:
-    """Refuse to take the tenant's last tenant-wide owner away."""
+    """Refuse to take the tenant's last tenant-wide owner away.
+
+    Locks the tenant's row first (PostgreSQL), so two owners demoting each other at
+    once take turns and the second sees the first's change (SQLite writers queue).
+    """
+    from core.tenancy import Tenant
+
+    await session.execute(
+        select(Tenant.id).where(Tenant.id == current_tenant(session)).with_for_update()
+    )
     owners = await session.scalar(
         select(func.count())
         .select_from(Membership)

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
+from sqlalchemy import func, select
+
+from core.db import Scope
 from core.testing import TEST_PASSWORD, ConciergeTestKit
+from core.users import Membership
 
 REFRESH = (
     "mutation($t: String!) { refreshSession(input: {refreshToken: $t}) {"
@@ -26,3 +30,36 @@ async def test_a_refresh_token_rotates_once_under_concurrent_use(
     winners = [p for p in payloads if p["refreshToken"]]
     assert len(winners) == 1, payloads
     assert all(p["errors"] == [{"code": "INVALID_TOKEN"}] for p in payloads if p not in winners)
+
+
+SET_ROLE = (
+    'mutation($u: ID!) { setMembership(input: {user: $u, role: "viewer"}) {'
+    " user { email } errors { code } } }"
+)
+
+
+async def test_two_owners_demoting_each_other_at_once_leave_one_owner(
+    concierge: ConciergeTestKit,
+) -> None:
+    from strawberry.relay import to_base64
+
+    tenant = await concierge.tenant("acme")
+    second = await concierge.user(tenant, "second@acme.example", role="owner")
+    first_token = concierge.token(tenant)
+    second_token = await concierge.token_for(second)
+    me = await concierge.graphql("{ me { id } }", token=first_token)
+    first_id = me.ok()["me"]["id"]
+
+    results = await asyncio.gather(
+        concierge.graphql(SET_ROLE, {"u": to_base64("User", second.id)}, token=first_token),
+        concierge.graphql(SET_ROLE, {"u": first_id}, token=second_token),
+    )
+    succeeded = [r for r in results if not r.errors and not r.data["setMembership"]["errors"]]
+    assert len(succeeded) == 1, [r.body for r in results]
+    async with concierge.db.session(Scope.tenant(tenant.id), write=False) as session:
+        owners = await session.scalar(
+            select(func.count())
+            .select_from(Membership)
+            .where(Membership.property_id.is_(None), Membership.role == "owner")
+        )
+    assert owners == 1

@@ -34,8 +34,10 @@ from core.graphql.account.types import (
     RoleInfo,
     RolePayload,
     Tenant,
+    TenantPayload,
     User,
     UserPayload,
+    may_see_property,
 )
 from core.graphql.errors import ClientError, CoreError, error_from
 from core.graphql.permissions import anyone, requires, signed_in
@@ -123,6 +125,11 @@ async def _role_info(session: AsyncSession, registry: list[str]) -> list[RoleInf
 
 
 @strawberry.input
+class UpdateTenantInput:
+    name: str
+
+
+@strawberry.input
 class LoginInput:
     email: str
     password: str
@@ -188,6 +195,12 @@ class SetMembershipInput:
 class RemoveMembershipInput:
     user: relay.GlobalID
     property: str | None = None
+
+
+@strawberry.input
+class SetUserActiveInput:
+    user: relay.GlobalID
+    active: bool
 
 
 @strawberry.input
@@ -264,7 +277,7 @@ class AccountQuery:
         principal = info.context.principal
         async with info.context.db() as session:
             rows = await session.scalars(select(tenancy.Property).order_by(tenancy.Property.slug))
-            return [Property.from_row(row) for row in rows if principal.may_use_property(row.id)]
+            return [Property.from_row(row) for row in rows if may_see_property(principal, row.id)]
 
     @strawberry.field(permission_classes=requires("members:manage"))
     async def members(
@@ -412,20 +425,54 @@ class AccountMutation:
     )
     async def change_password(self, info: Info, input: ChangePasswordInput) -> UserPayload:
         principal = info.context.principal
+        clock = info.context.clock
+        # The check of the current password is recorded (and rate-limited) whatever
+        # its outcome, so it commits in a transaction of its own.
+        async with info.context.transaction() as session:
+            user = await session.get(users.User, principal.user_id)
+            checked = await sessions.check_password_attempt(
+                session, email=user.email, client_address=_client_address(info),
+                password=input.current_password, password_hash=user.password_hash, clock=clock,
+            )  # fmt: skip
+        if checked is sessions.LoginFailure.RATE_LIMITED:
+            return UserPayload(
+                errors=[CoreError(
+                    code=CoreErrorCode.RATE_LIMITED,
+                    message="too many wrong passwords; try again in a few minutes",
+                    field=["currentPassword"],
+                )]
+            )  # fmt: skip
+        if not checked:
+            return UserPayload(
+                errors=[CoreError(
+                    code=CoreErrorCode.INVALID_CREDENTIALS,
+                    message="the current password is wrong",
+                    field=["currentPassword"],
+                )]
+            )  # fmt: skip
 
         async def work(session: AsyncSession) -> UserPayload:
             user = await session.get(users.User, principal.user_id)
-            await users.change_password(
-                session, user, current=input.current_password, new=input.new_password,
-                clock=info.context.clock,
-            )  # fmt: skip
+            await users.set_password(session, user, new=input.new_password, clock=clock)
             await sessions.revoke_other_sessions(
                 session, user_id=user.id, keep_session_id=principal.session_id,
-                reason="password_changed", clock=info.context.clock,
+                reason="password_changed", clock=clock,
             )  # fmt: skip
             return UserPayload(user=User.from_row(user))
 
         return await _in_transaction(info, work, UserPayload)
+
+    @strawberry.mutation(
+        description="Rename the tenant.", permission_classes=requires("tenant:manage")
+    )
+    async def update_tenant(self, info: Info, input: UpdateTenantInput) -> TenantPayload:
+        async def work(session: AsyncSession) -> TenantPayload:
+            tenant = await tenancy.rename_tenant(
+                session, info.context.principal.tenant_id, input.name
+            )
+            return TenantPayload(tenant=Tenant(name=tenant.name, slug=tenant.slug))
+
+        return await _in_transaction(info, work, TenantPayload)
 
     @strawberry.mutation(permission_classes=requires("properties:manage"))
     async def create_property(self, info: Info, input: CreatePropertyInput) -> PropertyPayload:
@@ -536,6 +583,40 @@ class AccountMutation:
             return MembershipPayload(user=User.from_row(user))
 
         return await _in_transaction(info, work, MembershipPayload)
+
+    @strawberry.mutation(
+        description="Deactivate a user (their sessions end, they cannot sign in) or "
+        "activate them again.",
+        permission_classes=requires("members:manage"),
+    )
+    async def set_user_active(self, info: Info, input: SetUserActiveInput) -> UserPayload:
+        principal = info.context.principal
+
+        async def work(session: AsyncSession) -> UserPayload:
+            user_id = _user_pk(input.user)
+            user = await session.get(users.User, user_id)
+            if user is None:
+                raise NotFound("user", field=["user"])
+            if user.id == principal.user_id:
+                raise DomainError(
+                    CoreErrorCode.INVALID_INPUT, "you cannot deactivate yourself", field=["user"]
+                )
+            # Only someone who could grant all of the user's roles may switch them off.
+            custom = await users.custom_roles(session)
+            for membership in await session.scalars(
+                select(users.Membership).where(users.Membership.user_id == user.id)
+            ):
+                _check_grantable(info, membership.role, membership.property_id, custom)
+            user.is_active = input.active
+            if not input.active:
+                await sessions.revoke_other_sessions(
+                    session, user_id=user.id, keep_session_id=None, reason="deactivated",
+                    clock=info.context.clock,
+                )  # fmt: skip
+            await session.flush()
+            return UserPayload(user=User.from_row(user))
+
+        return await _in_transaction(info, work, UserPayload)
 
     @strawberry.mutation(
         description="Create or update one of the tenant's own roles.",

@@ -121,7 +121,12 @@ class Property(relay.Node):
     async def resolve_nodes(cls, *, info: Info, node_ids: list[str], required: bool = False):
         principal = info.context.principal
         nodes = await load_nodes(info, PropertyRow, node_ids, cls.from_row)
-        return [n if n and principal and principal.may_use_property(n.id) else None for n in nodes]
+        return [n if n and may_see_property(principal, n.id) else None for n in nodes]
+
+
+def may_see_property(principal: object, property_id: int) -> bool:
+    """Members holding ``property:read`` there (every built-in role grants it)."""
+    return principal is not None and "property:read" in principal.permissions_on(property_id)
 
 
 @strawberry.type(description="A role a user holds on one property, or on all of them.")
@@ -258,6 +263,12 @@ class AuthPayload:
     refresh_token: str | None = None
     refresh_token_expires_at: dt.datetime | None = None
     user: User | None = None
+    errors: list[CoreError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class TenantPayload:
+    tenant: Tenant | None = None
     errors: list[CoreError] = strawberry.field(default_factory=list)
 
 
