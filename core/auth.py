@@ -56,21 +56,27 @@ class Principal:
         return self.tenant_permissions | self.property_permissions.get(property_id, frozenset())
 
 
-async def authenticate(runtime: Runtime, authorization: str | None) -> Principal | None:
+async def authenticate(
+    runtime: Runtime, authorization: str | None, *, allow_expired_token: bool = False
+) -> Principal | None:
     """The principal behind an Authorization header; None when there is none.
 
     Raises AuthenticationError for a credential that is present but not good.
+    ``allow_expired_token`` re-checks an open WebSocket: its sign-in session must
+    still be live, but the access token it connected with may have expired.
     """
     token = bearer_token(authorization)
     if token is None:
         return None
     if looks_like_api_key(token):
         return await _api_key_principal(runtime, token)
-    return await _user_principal(runtime, token)
+    return await _user_principal(runtime, token, allow_expired=allow_expired_token)
 
 
-async def _user_principal(runtime: Runtime, token: str) -> Principal:
-    claims = verify_access_token(runtime.settings, runtime.clock, token)
+async def _user_principal(runtime: Runtime, token: str, *, allow_expired: bool) -> Principal:
+    claims = verify_access_token(
+        runtime.settings, runtime.clock, token, allow_expired=allow_expired
+    )
     async with runtime.db.session(Scope.tenant(claims.tenant_id), write=False) as session:
         user_session = await active_session(
             session, session_id=claims.session_id, user_id=claims.user_id, clock=runtime.clock

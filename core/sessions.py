@@ -37,6 +37,9 @@ MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 20
 REFRESH_TOKEN_BYTES = 32
 ATTEMPTS_KEPT = dt.timedelta(days=1)
+# A refresh token presented again within this time of its first use is refused
+# without ending the session (retries, parallel tabs); after it, reuse means theft.
+REUSE_GRACE = dt.timedelta(seconds=10)
 
 
 class UserSession(TenantScoped, Base):
@@ -291,9 +294,12 @@ async def refresh(
     if user_session is None or user_session.revoked_at is not None:
         return None
     if token.used_at is not None:
-        user_session.revoked_at = now
-        user_session.revoked_reason = "refresh_token_reused"
-        await session.flush()
+        # A second use moments after the first is a client retrying (or racing
+        # itself); later, the token was copied: end the session.
+        if now - token.used_at > REUSE_GRACE:
+            user_session.revoked_at = now
+            user_session.revoked_reason = "refresh_token_reused"
+            await session.flush()
         return None
     if user_session.expires_at <= now:
         return None

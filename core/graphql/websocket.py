@@ -47,7 +47,7 @@ async def still_allowed(context: Context) -> Principal | None:
     if raw is None or context.principal is None:
         return None
     try:
-        principal = await authenticate(context.runtime, raw)
+        principal = await authenticate(context.runtime, raw, allow_expired_token=True)
     except AuthenticationError:
         return None
     prop = context.property

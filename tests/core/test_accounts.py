@@ -461,6 +461,7 @@ async def test_reusing_a_rotated_refresh_token_ends_the_whole_session(
     rotated = await refresh(concierge, stolen["refreshToken"])
     assert rotated["errors"] == []
 
+    concierge.clock.advance(seconds=11)  # past the retry grace: this is a replay
     replay = await refresh(concierge, stolen["refreshToken"])
     assert [e["code"] for e in replay["errors"]] == ["INVALID_TOKEN"]
     assert replay["accessToken"] is None
@@ -473,6 +474,20 @@ async def test_reusing_a_rotated_refresh_token_ends_the_whole_session(
     assert (await me(concierge, elsewhere["accessToken"])).ok()["me"] is not None
     reasons = [s.revoked_reason for s in await sessions_of(concierge, owner_email(tenant))]
     assert reasons.count("refresh_token_reused") == 1
+
+
+async def test_a_quick_retry_of_a_used_refresh_token_keeps_the_session(
+    concierge: ConciergeTestKit,
+) -> None:
+    """A client retrying a refresh (a timeout, two tabs) is refused, not punished."""
+    tenant = await concierge.tenant("acme")
+    first = await signed_in(concierge, owner_email(tenant))
+    rotated = await refresh(concierge, first["refreshToken"])
+    concierge.clock.advance(seconds=3)
+    retry = await refresh(concierge, first["refreshToken"])
+    assert [e["code"] for e in retry["errors"]] == ["INVALID_TOKEN"]
+    assert (await me(concierge, rotated["accessToken"])).ok()["me"] is not None
+    assert (await refresh(concierge, rotated["refreshToken"]))["errors"] == []
 
 
 async def test_logout_stops_the_access_and_refresh_tokens_at_once(

@@ -131,3 +131,25 @@ async def test_an_open_socket_closes_when_its_session_ends(concierge: ConciergeT
         with pytest.raises(WebSocketDisconnect) as closed:
             await _receive(ws, wait=5)
     assert closed.value.code == 4403
+
+
+async def test_a_socket_outlives_its_access_token_but_not_its_session(
+    concierge: ConciergeTestKit,
+) -> None:
+    """Sockets are held to the sign-in session, not to the token's 15 minutes."""
+    tenant = await concierge.tenant("acme")
+    shop = await concierge.property(tenant, "acme-shop", plugins=["test_notes"])
+    user = await concierge.user(tenant, "long@acme.example", role="viewer")
+    token = await concierge.token_for(user)
+    async with concierge.websocket(shop) as ws:
+        await _signed_in_socket(concierge, ws, token)
+        concierge.clock.advance(minutes=20)  # the access token has expired
+        await asyncio.sleep(0.2)  # several re-checks
+        await ws.send_json(SUBSCRIBE)
+        await concierge.graphql(
+            'mutation { addNote(input: {text: "still here"}) { errors { code } } }',
+            property=shop,
+            token=concierge.token(tenant),
+        )
+        message = await _receive(ws)
+    assert message["payload"]["data"] == {"noteAdded": {"text": "still here"}}

@@ -599,7 +599,9 @@ class AccountMutation:
                 raise NotFound("user", field=["user"])
             if user.id == principal.user_id:
                 raise DomainError(
-                    CoreErrorCode.INVALID_INPUT, "you cannot deactivate yourself", field=["user"]
+                    CoreErrorCode.INVALID_INPUT,
+                    "you cannot switch your own account on or off",
+                    field=["user"],
                 )
             # Only someone who could grant all of the user's roles may switch them off.
             custom = await users.custom_roles(session)
