@@ -62,6 +62,17 @@ async def call_hook(caller: pluggy.HookCaller, **kwargs: Any) -> list[Any]:
     return [await await_me_maybe(result) for result in caller(**kwargs)]
 
 
+async def call_first_optional(relay: HookRelay, name: str, **kwargs: Any) -> Any:
+    """Call a ``firstresult`` hook that another plugin may or may not offer.
+
+    Returns None when no installed plugin declares the hook, or none enabled on
+    this property implements it: the caller then works without that plugin.
+    """
+    if not relay.declares(name):
+        return None
+    return await await_me_maybe(getattr(relay, name)(**kwargs))
+
+
 class HookRelay:
     """Hook callers limited to one set of plugins: ``relay.concierge_event(...)``."""
 
@@ -69,6 +80,11 @@ class HookRelay:
         self._manager = manager
         self._remove = remove
         self._callers: dict[str, pluggy.HookCaller] = {}
+
+    def declares(self, name: str) -> bool:
+        """Whether some installed plugin (or the core) declares hook ``name``."""
+        caller = getattr(self._manager.hook, name, None)
+        return caller is not None and caller.spec is not None
 
     def __getattr__(self, name: str) -> pluggy.HookCaller:
         if name.startswith("_"):

@@ -1,0 +1,153 @@
+"""The one way stock levels change: a guarded update plus a ledger row, together.
+
+Every change is a conditional UPDATE that refuses to take any quantity below
+zero or to promise more than is on hand, and the database's CHECK constraints
+say the same. Under concurrency this is what makes overselling impossible:
+on PostgreSQL the WHERE clause is re-checked after waiting for a concurrent
+writer (READ COMMITTED), on SQLite write transactions run one at a time
+(BEGIN IMMEDIATE). A refused change returns None and writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.clock import Clock
+from core.db import session_scope
+from plugins.oms_inventory.models import StockLevel, StockMovement
+
+
+class MovementKind(Enum):
+    RECEIPT = "receipt"
+    ADJUSTMENT = "adjustment"
+    ALLOCATION = "allocation"
+    RELEASE = "release"
+    SHIPMENT = "shipment"
+    RETURN = "return"
+    TRANSFER_OUT = "transfer_out"
+    TRANSFER_IN = "transfer_in"
+    HOLD = "hold"
+    HOLD_RELEASE = "hold_release"
+
+
+@dataclass(frozen=True)
+class LevelChange:
+    """A level before and after one applied movement."""
+
+    level_id: int
+    variant_id: int
+    location_id: int
+    available_before: int
+    available_after: int
+
+
+async def level_for(session: AsyncSession, variant_id: int, location_id: int) -> StockLevel:
+    """The level of a SKU at a location, created empty on first use (race-safe)."""
+    level = await session.scalar(
+        select(StockLevel).where(
+            StockLevel.variant_id == variant_id, StockLevel.location_id == location_id
+        )
+    )
+    if level is not None:
+        return level
+    scope = session_scope(session)
+    values = {
+        "tenant_id": scope.tenant_id,
+        "property_id": scope.property_id,
+        "variant_id": variant_id,
+        "location_id": location_id,
+        "on_hand": 0,
+        "allocated": 0,
+        "held": 0,
+    }
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    # Two requests may create the same level at once: the loser's insert does nothing.
+    await session.execute(
+        insert(StockLevel)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["variant_id", "location_id"])
+    )
+    level = await session.scalar(
+        select(StockLevel)
+        .where(StockLevel.variant_id == variant_id, StockLevel.location_id == location_id)
+        .execution_options(populate_existing=True)
+    )
+    assert level is not None
+    return level
+
+
+async def apply_movement(
+    session: AsyncSession,
+    *,
+    kind: MovementKind,
+    variant_id: int,
+    location_id: int,
+    on_hand: int = 0,
+    allocated: int = 0,
+    held: int = 0,
+    reference: str | None,
+    reason: str | None,
+    actor: str,
+    clock: Clock,
+) -> LevelChange | None:
+    """Change one level by the given deltas and record it; None if that would break a rule."""
+    level = await level_for(session, variant_id, location_id)
+    new_on_hand = StockLevel.on_hand + on_hand
+    new_allocated = StockLevel.allocated + allocated
+    new_held = StockLevel.held + held
+    result = await session.execute(
+        update(StockLevel)
+        .where(
+            StockLevel.id == level.id,
+            new_on_hand >= 0,
+            new_allocated >= 0,
+            new_held >= 0,
+            new_on_hand - new_allocated - new_held >= 0,
+        )
+        .values(on_hand=new_on_hand, allocated=new_allocated, held=new_held)
+        .returning(StockLevel.on_hand, StockLevel.allocated, StockLevel.held)
+        .execution_options(synchronize_session=False)
+    )
+    row = result.first()
+    if row is None:
+        return None
+    available_after = row.on_hand - row.allocated - row.held
+    session.add(
+        StockMovement(
+            kind=kind.value,
+            variant_id=variant_id,
+            location_id=location_id,
+            on_hand_delta=on_hand,
+            allocated_delta=allocated,
+            held_delta=held,
+            reference=reference,
+            reason=reason,
+            actor=actor,
+            created_at=clock.now(),
+        )
+    )
+    return LevelChange(
+        level_id=level.id,
+        variant_id=variant_id,
+        location_id=location_id,
+        available_before=available_after - (on_hand - allocated - held),
+        available_after=available_after,
+    )
+
+
+async def available_at(session: AsyncSession, variant_id: int, location_id: int) -> int:
+    row = (
+        await session.execute(
+            select(StockLevel.on_hand, StockLevel.allocated, StockLevel.held).where(
+                StockLevel.variant_id == variant_id, StockLevel.location_id == location_id
+            )
+        )
+    ).first()
+    return 0 if row is None else row.on_hand - row.allocated - row.held
