@@ -67,8 +67,8 @@ BUILT_IN_ROLES: dict[str, Role] = {
         ),
         Role(
             "warehouse",
-            "Stock, receiving, fulfilment",
-            ("property:read", "catalog:read", "inventory:*", "purchasing:*", "orders:read",
+            "Catalog, stock, receiving, purchasing, fulfilment",
+            ("property:read", "catalog:*", "inventory:*", "purchasing:*", "orders:read",
              "fulfilments:*", "returns:*"),
         ),
         Role(
