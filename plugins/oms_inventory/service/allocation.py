@@ -299,7 +299,7 @@ async def place_hold(
     if not hold_key.strip():
         raise invalid("a hold needs a key (the cart's id)", ["key"])
     settings = await settings_for(session)
-    lifetime = dt.timedelta(minutes=minutes or settings.hold_minutes)
+    lifetime = dt.timedelta(minutes=settings.hold_minutes if minutes is None else minutes)
     if not dt.timedelta(minutes=1) <= lifetime <= dt.timedelta(days=7):
         raise invalid("a hold lasts 1 minute to 7 days", ["minutes"])
     holds: list[StockHold] = []
