@@ -13,6 +13,7 @@ resolver or service cannot forget the tenant.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import datetime as dt
 import sqlite3
@@ -253,6 +254,7 @@ class Database:
             read_options["postgresql_readonly"] = True
         self.read_engine = self.engine.execution_options(**read_options)
         self._write_sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._write_lock: asyncio.Lock | None = None
         self._read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
 
     @classmethod
@@ -270,9 +272,27 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self, scope: Scope) -> AsyncIterator[AsyncSession]:
-        """A write session in a transaction: committed on success, rolled back on error."""
-        async with self.session(scope) as session, session.begin():
+        """A write session in a transaction: committed on success, rolled back on error.
+
+        On SQLite, write transactions of this process queue on an in-process lock
+        before BEGIN IMMEDIATE: SQLite's busy handler polls rather than queues, so
+        under sustained load a writer could wait past the busy timeout and fail
+        with "database is locked". The lock makes them take turns in order; the
+        busy timeout still covers other processes. Do not open a second write
+        transaction inside one (it would wait for itself).
+        """
+        async with self._write_turn(), self.session(scope) as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def _write_turn(self) -> AsyncIterator[None]:
+        if not self.is_sqlite:
+            yield
+            return
+        if self._write_lock is None:
+            self._write_lock = asyncio.Lock()
+        async with self._write_lock:
+            yield
 
     async def ping(self) -> None:
         async with self.read_engine.connect() as conn:

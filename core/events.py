@@ -175,11 +175,9 @@ class EventDispatcher:
     @asynccontextmanager
     async def transaction(self, scope: Scope) -> AsyncIterator[AsyncSession]:
         """A write transaction whose recorded events are delivered right after it commits."""
-        async with self.db.session(scope) as session:
-            async with session.begin():
-                yield session
-            event_ids = take_recorded_events(session)
-        await self.deliver(event_ids)
+        async with self.db.transaction(scope) as session:
+            yield session
+        await self.deliver(take_recorded_events(session))
 
     async def deliver(self, event_ids: Iterable[int]) -> None:
         ids = list(event_ids)
