@@ -21,7 +21,7 @@ from plugins.oms_inventory.graphql.types import (
     StockMovement,
     Variant,
 )
-from plugins.oms_inventory.service.catalog import search_condition
+from plugins.oms_inventory.service.catalog import contains_pattern, search_condition
 
 
 @strawberry.input
@@ -83,7 +83,7 @@ class InventoryQuery:
         if filter and filter.search:
             matching = select(models.Variant.product_id).where(search_condition(filter.search))
             statement = statement.where(
-                models.Product.name.ilike(f"%{filter.search.strip()}%")
+                models.Product.name.ilike(contains_pattern(filter.search), escape="\\")
                 | models.Product.id.in_(matching)
             )
         page = await paginate(

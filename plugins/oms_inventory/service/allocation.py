@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.errors import DomainError
-from plugins.oms_inventory.models import Allocation, Location, StockHold, StockLevel
+from plugins.oms_inventory.models import Allocation, Location, StockHold, StockLevel, Variant
 from plugins.oms_inventory.service.catalog import settings_for, variant_by_sku
 from plugins.oms_inventory.service.errors import (
     InsufficientStock,
@@ -25,7 +25,12 @@ from plugins.oms_inventory.service.errors import (
     invalid,
     positive_quantity,
 )
-from plugins.oms_inventory.service.ledger import LevelChange, MovementKind, apply_movement
+from plugins.oms_inventory.service.ledger import (
+    LevelChange,
+    MovementKind,
+    apply_movement,
+    lock_levels,
+)
 from plugins.oms_inventory.service.reorder import after_change
 
 # A guarded update can lose a race on PostgreSQL after the read that chose it;
@@ -162,6 +167,17 @@ async def allocate(
         raise invalid("an allocation needs a reference", ["reference"])
     if not lines:
         raise invalid("allocate at least one line", ["lines"])
+    # Every level this order may touch, locked in one order (see ledger.lock_levels).
+    skus = {line.sku.strip() for line in lines}
+    touched = select(Variant.id).where(Variant.sku.in_(skus))
+    if hold_key:
+        touched = touched.union(
+            select(StockHold.variant_id).where(
+                StockHold.hold_key == hold_key, StockHold.released_at.is_(None)
+            )
+        )
+    await lock_levels(session, StockLevel.variant_id.in_(touched))
+    # Checked under the locks: the same order sent twice at once is allocated once.
     existing = await session.scalar(
         select(Allocation.id).where(Allocation.reference == reference).limit(1)
     )
@@ -194,17 +210,17 @@ async def allocate(
 
 
 async def _allocations(session: AsyncSession, reference: str) -> list[Allocation]:
-    rows = (
-        await session.scalars(
-            select(Allocation).where(Allocation.reference == reference).order_by(Allocation.id)
-        )
-    ).all()
+    """The reference's allocations, read again once their levels are locked: a release or
+    shipment of the same reference that committed meanwhile is then seen, not repeated."""
+    statement = select(Allocation).where(Allocation.reference == reference).order_by(Allocation.id)
+    rows = (await session.scalars(statement)).all()
     if not rows:
         raise DomainError(
             InventoryErrorCode.NOT_FOUND, f"nothing is allocated to {reference}",
             field=["reference"],
         )  # fmt: skip
-    return list(rows)
+    await lock_levels(session, StockLevel.variant_id.in_({a.variant_id for a in rows}))
+    return list((await session.scalars(statement.execution_options(populate_existing=True))).all())
 
 
 async def release(session: AsyncSession, *, reference: str, actor: str, clock: Clock) -> int:
@@ -302,6 +318,10 @@ async def place_hold(
     lifetime = dt.timedelta(minutes=settings.hold_minutes if minutes is None else minutes)
     if not dt.timedelta(minutes=1) <= lifetime <= dt.timedelta(days=7):
         raise invalid("a hold lasts 1 minute to 7 days", ["minutes"])
+    await lock_levels(
+        session,
+        StockLevel.variant_id.in_(select(Variant.id).where(Variant.sku == line.sku.strip())),
+    )
     holds: list[StockHold] = []
     changes: list[LevelChange] = []
     for taken, change in await _take(
@@ -324,6 +344,19 @@ async def place_hold(
 async def _release_holds(
     session: AsyncSession, holds: Sequence[StockHold], *, reason: str, actor: str, clock: Clock
 ) -> int:
+    if not holds:
+        return 0
+    await lock_levels(session, StockLevel.variant_id.in_({h.variant_id for h in holds}))
+    # Again under the locks: a release that committed meanwhile (the expiry job, the
+    # cart's order, the same request twice) must not give the units back twice.
+    holds = (
+        await session.scalars(
+            select(StockHold)
+            .where(StockHold.id.in_([h.id for h in holds]), StockHold.released_at.is_(None))
+            .order_by(StockHold.id)
+            .execution_options(populate_existing=True)
+        )
+    ).all()
     released = 0
     for hold in holds:
         change = await apply_movement(

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
@@ -107,8 +108,18 @@ async def _add_variant(
         active=True,
         created_at=clock.now(),
     )
-    session.add(variant)
-    await session.flush()
+    try:
+        async with session.begin_nested():
+            session.add(variant)
+            await session.flush()
+    except IntegrityError as exc:
+        if "sku" not in str(exc.orig).lower():
+            raise
+        # Another request took the SKU between the check above and this insert.
+        raise DomainError(
+            InventoryErrorCode.DUPLICATE_SKU, f"SKU {variant.sku} is already used",
+            field=[*path, "sku"], sku=variant.sku,
+        ) from None  # fmt: skip
     return variant
 
 
@@ -153,11 +164,19 @@ async def variant_by_sku(
     return variant
 
 
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern (escape ``\\``) matching ``text`` anywhere, its % and _ taken literally."""
+    literal = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{literal}%"
+
+
 def search_condition(text: str) -> Any:
     """Variants whose SKU, name or barcode contains ``text`` (case-insensitive)."""
-    pattern = f"%{text.strip().lower()}%"
+    pattern = contains_pattern(text)
     return or_(
-        Variant.sku.ilike(pattern), Variant.name.ilike(pattern), Variant.barcode.ilike(pattern)
+        Variant.sku.ilike(pattern, escape="\\"),
+        Variant.name.ilike(pattern, escape="\\"),
+        Variant.barcode.ilike(pattern, escape="\\"),
     )
 
 

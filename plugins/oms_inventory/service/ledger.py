@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -81,6 +82,22 @@ async def level_for(session: AsyncSession, variant_id: int, location_id: int) ->
     )
     assert level is not None
     return level
+
+
+async def lock_levels(session: AsyncSession, *where: Any) -> None:
+    """Lock the levels matching ``where`` in id order, before changing any of them.
+
+    A transaction that changes several levels (an order's lines, a split over
+    locations, a transfer) would otherwise lock each as it goes, in its own order;
+    two of them on PostgreSQL can then each hold a row the other waits for, and
+    one fails with a deadlock. Taking the locks up front in one order makes them
+    queue instead. SQLite runs one writer at a time (BEGIN IMMEDIATE) already.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    await session.execute(
+        select(StockLevel.id).where(*where).order_by(StockLevel.id).with_for_update()
+    )
 
 
 async def apply_movement(

@@ -8,18 +8,21 @@ rule's multiple. Receiving a purchase order adds the stock through the ledger.
 
 from __future__ import annotations
 
+import hashlib
 import math
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
+from core.db import session_scope
 from core.errors import DomainError
 from core.events import record_event
 from plugins.oms_inventory.models import (
     PurchaseOrder,
     PurchaseOrderLine,
     ReorderRule,
+    StockLevel,
     Variant,
 )
 from plugins.oms_inventory.service.catalog import location_by_code, variant_by_sku
@@ -29,6 +32,7 @@ from plugins.oms_inventory.service.ledger import (
     MovementKind,
     apply_movement,
     available_at,
+    lock_levels,
 )
 
 OPEN_STATUSES = ("draft", "ordered", "partially_received")
@@ -99,6 +103,24 @@ def reorder_quantity(forecast: int, rule: ReorderRule) -> int:
     return math.ceil(wanted / rule.multiple) * rule.multiple
 
 
+async def _one_draft_at_a_time(session: AsyncSession) -> None:
+    """Make transactions raising suggestions in one property wait for each other, so two
+    SKUs falling below their minimums at once neither open two drafts nor both number
+    theirs PO-000001 (a unique violation). PostgreSQL: a transaction-level advisory
+    lock, taken after any stock level lock; SQLite runs one writer at a time already."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    name = f"concierge.oms_inventory.purchase_orders:{session_scope(session).property_id}"
+    key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+async def _forecast(session: AsyncSession, variant_id: int, location_id: int) -> int:
+    return await available_at(session, variant_id, location_id) + await _incoming(
+        session, variant_id, location_id
+    )
+
+
 async def check_reorder(
     session: AsyncSession, variant_id: int, location_id: int, *, clock: Clock
 ) -> PurchaseOrderLine | None:
@@ -110,9 +132,11 @@ async def check_reorder(
     )
     if rule is None:
         return None
-    forecast = await available_at(session, variant_id, location_id) + await _incoming(
-        session, variant_id, location_id
-    )
+    if reorder_quantity(await _forecast(session, variant_id, location_id), rule) <= 0:
+        return None
+    await _one_draft_at_a_time(session)
+    # Again under the lock: a suggestion committed meanwhile may already cover it.
+    forecast = await _forecast(session, variant_id, location_id)
     quantity = reorder_quantity(forecast, rule)
     if quantity <= 0:
         return None
@@ -179,7 +203,14 @@ async def after_change(session: AsyncSession, change: LevelChange, *, clock: Clo
 
 
 async def _purchase_order(session: AsyncSession, number: str) -> PurchaseOrder:
-    order = await session.scalar(select(PurchaseOrder).where(PurchaseOrder.number == number))
+    """The order, locked (PostgreSQL) until commit: two receipts of it booked at once
+    take turns, so neither counts from a stale ``received`` nor passes a stale status."""
+    order = await session.scalar(
+        select(PurchaseOrder)
+        .where(PurchaseOrder.number == number)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
     if order is None:
         raise not_found(f"purchase order {number}", ["purchaseOrder"])
     return order
@@ -230,6 +261,12 @@ async def receive_purchase_order(
         )
     if not received:
         raise invalid("receive at least one line", ["lines"])
+    skus = {sku.strip() for sku, _ in received}
+    await lock_levels(
+        session,
+        StockLevel.location_id == order.location_id,
+        StockLevel.variant_id.in_(select(Variant.id).where(Variant.sku.in_(skus))),
+    )
     for index, (sku, quantity) in enumerate(received):
         path = ["lines", str(index)]
         if quantity <= 0:

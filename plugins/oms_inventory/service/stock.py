@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.errors import DomainError
+from plugins.oms_inventory.models import StockLevel
 from plugins.oms_inventory.service.catalog import location_by_code, variant_by_sku
 from plugins.oms_inventory.service.errors import (
     InsufficientStock,
@@ -18,6 +19,7 @@ from plugins.oms_inventory.service.ledger import (
     MovementKind,
     apply_movement,
     available_at,
+    lock_levels,
 )
 from plugins.oms_inventory.service.reorder import after_change
 
@@ -90,6 +92,12 @@ async def transfer_stock(
     source = await location_by_code(session, from_code, field=["from"])
     target = await location_by_code(session, to_code, field=["to"])
     reference = f"transfer:{source.code}->{target.code}"
+    # Both levels, in one order: a transfer the other way waits instead of deadlocking.
+    await lock_levels(
+        session,
+        StockLevel.variant_id == variant.id,
+        StockLevel.location_id.in_((source.id, target.id)),
+    )
     out = await apply_movement(
         session, kind=MovementKind.TRANSFER_OUT, variant_id=variant.id, location_id=source.id,
         on_hand=-quantity, reference=reference, reason=None, actor=actor, clock=clock,
