@@ -15,6 +15,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from core.graphql import Error, Money, load_nodes
+from core.graphql.permissions import requires
 from plugins.oms_inventory import models
 from plugins.oms_inventory.service.errors import InventoryErrorCode
 from plugins.oms_inventory.service.ledger import MovementKind
@@ -180,12 +181,18 @@ class Variant(relay.Node):
     async def product(self, info: Info) -> Product:
         return Product.from_row(await product_loader(info).load(self.product_id))
 
-    @strawberry.field(description="This SKU's stock at each of the property's locations.")
+    @strawberry.field(
+        description="This SKU's stock at each of the property's locations (inventory:read).",
+        permission_classes=requires("inventory:read"),
+    )
     async def stock(self, info: Info) -> list[StockLevel]:
         rows = await levels_of_variant(info).load(self.id)
         return [StockLevel.from_row(r) for r in rows]
 
-    @strawberry.field(description="Units available at all of the property's locations.")
+    @strawberry.field(
+        description="Units available at all of the property's locations: what a till or a "
+        "storefront may promise, so catalog:read sees it."
+    )
     async def available(self, info: Info) -> int:
         rows = await levels_of_variant(info).load(self.id)
         return sum(r.on_hand - r.allocated - r.held for r in rows)

@@ -40,7 +40,8 @@ OPEN_STATUSES = ("draft", "ordered", "partially_received")
 PO_TRANSITIONS = {
     "draft": {"ordered", "canceled"},
     "ordered": {"partially_received", "received", "canceled"},
-    "partially_received": {"partially_received", "received"},
+    # Canceling a partly received order closes it short: what arrived stays.
+    "partially_received": {"partially_received", "received", "canceled"},
     "received": set(),
     "canceled": set(),
 }
@@ -212,7 +213,7 @@ async def _purchase_order(session: AsyncSession, number: str) -> PurchaseOrder:
         .execution_options(populate_existing=True)
     )
     if order is None:
-        raise not_found(f"purchase order {number}", ["purchaseOrder"])
+        raise not_found(f"purchase order {number}", ["number"])
     return order
 
 
@@ -221,7 +222,7 @@ def _transition(order: PurchaseOrder, status: str) -> None:
         raise DomainError(
             InventoryErrorCode.INVALID_TRANSITION,
             f"a {order.status} purchase order cannot become {status}",
-            field=["purchaseOrder"],
+            field=["number"],
         )
     order.status = status
 
@@ -257,7 +258,7 @@ async def receive_purchase_order(
         raise DomainError(
             InventoryErrorCode.INVALID_TRANSITION,
             f"a {order.status} purchase order cannot be received; place it first",
-            field=["purchaseOrder"],
+            field=["number"],
         )
     if not received:
         raise invalid("receive at least one line", ["lines"])

@@ -86,11 +86,13 @@ async def transfer_stock(
     positive_quantity(quantity, ["quantity"])
     if from_code.strip() == to_code.strip():
         raise DomainError(
-            InventoryErrorCode.SAME_LOCATION, "a transfer goes to another location", field=["to"]
+            InventoryErrorCode.SAME_LOCATION,
+            "a transfer goes to another location",
+            field=["toLocation"],
         )
     variant = await variant_by_sku(session, sku, field=["sku"], active_only=False)
-    source = await location_by_code(session, from_code, field=["from"])
-    target = await location_by_code(session, to_code, field=["to"])
+    source = await location_by_code(session, from_code, field=["fromLocation"])
+    target = await location_by_code(session, to_code, field=["toLocation"])
     reference = f"transfer:{source.code}->{target.code}"
     # Both levels, in one order: a transfer the other way waits instead of deadlocking.
     await lock_levels(

@@ -152,6 +152,14 @@ async def test_a_cashier_sees_the_catalog_but_not_the_stock(stocked: Any) -> Non
 
     data = await stocked.query(READS["variants"], token=as_cashier)
     assert data["variants"]["totalCount"] == 1
+    # The total a till may promise, yes; where the units are, no.
+    totals = await stocked.query("{ variants { edges { node { available } } } }", token=as_cashier)
+    assert totals["variants"]["edges"][0]["node"]["available"] >= 0
+    detail = await stocked.request(
+        "{ variants { edges { node { sku stock { onHand } } } } }", token=as_cashier
+    )
+    assert [e["extensions"]["code"] for e in detail.errors] == ["FORBIDDEN"]
+    assert detail.errors[0]["path"][-1] == "stock"
     forbidden(await stocked.request(READS["stockLevels"], token=as_cashier), "stockLevels")
     forbidden(
         await stocked.attempt(

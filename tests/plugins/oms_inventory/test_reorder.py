@@ -130,7 +130,7 @@ async def test_receiving_a_purchase_order_in_parts(tote: Any, clock: MovableCloc
         {"number": number, "lines": [{"sku": "TOTE-1", "quantity": 1}]},
         "INVALID_TRANSITION",
     )
-    assert error["field"] == ["purchaseOrder"]
+    assert error["field"] == ["number"]
     assert await tote.snapshot() == snapshot
 
     clock.advance(hours=1)
@@ -230,7 +230,7 @@ async def test_receiving_what_is_not_on_the_order_is_refused(tote: Any) -> None:
         {"number": "PO-999999", "lines": [{"sku": "TOTE-1", "quantity": 1}]},
         "NOT_FOUND",
     )
-    assert error["field"] == ["purchaseOrder"]
+    assert error["field"] == ["number"]
     await tote.fails("placePurchaseOrder", {"number": "PO-999999"}, "NOT_FOUND")
     assert await tote.snapshot() == snapshot
     await tote.check_ledger()
@@ -319,4 +319,24 @@ async def test_stock_out_events_without_a_rule(tote: Any) -> None:
     # No rule, no low-stock events and no suggestions.
     assert await tote.events("oms_inventory.stock_low") == []
     assert await purchase_orders(tote) == []
+    await tote.check_ledger()
+
+
+async def test_a_partly_received_order_can_be_closed_short(tote: Any) -> None:
+    await tote.receive("TOTE-1", 12)
+    await tote.ok("setReorderRule", rule("TOTE-1", minimum=5, maximum=20, multiple=6))
+    assert (await tote.allocate("ORDER-1", ("TOTE-1", 8)))["errors"] == []  # 4 left: order 18
+    (draft,) = await purchase_orders(tote)
+    number = draft["number"]
+    await tote.ok("placePurchaseOrder", {"number": number})
+    await tote.ok(
+        "receivePurchaseOrder", {"number": number, "lines": [{"sku": "TOTE-1", "quantity": 10}]}
+    )
+    closed = await tote.ok("cancelPurchaseOrder", {"number": number})
+    assert closed["purchaseOrder"]["status"] == "CANCELED"
+    # What arrived stays on hand; the 8 never delivered no longer count as incoming.
+    assert await tote.level("TOTE-1") == {"onHand": 22, "allocated": 8, "held": 0, "available": 14}
+    assert (await tote.allocate("ORDER-2", ("TOTE-1", 10)))["errors"] == []  # 4 left
+    (new_draft,) = await purchase_orders(tote, status="DRAFT")
+    assert new_draft["lines"][0]["quantity"] == 18  # 20 - 4, rounded up to 6
     await tote.check_ledger()

@@ -192,7 +192,7 @@ async def test_transfer_refusals_change_nothing(soap: Any) -> None:
         {"sku": "SOAP-1", "fromLocation": "MAIN", "toLocation": "MAIN", "quantity": 1},
         "SAME_LOCATION",
     )
-    assert error["field"] == ["to"]
+    assert error["field"] == ["toLocation"]
     # Allocated units stay where the order expects them: only four may leave.
     error = await soap.fails(
         "transferStock",
@@ -209,13 +209,13 @@ async def test_transfer_refusals_change_nothing(soap: Any) -> None:
         {"sku": "SOAP-1", "fromLocation": "MAIN", "toLocation": "ATTIC", "quantity": 1},
         "NOT_FOUND",
     )
-    assert error["field"] == ["to"]
+    assert error["field"] == ["toLocation"]
     error = await soap.fails(
         "transferStock",
         {"sku": "SOAP-1", "fromLocation": "ATTIC", "toLocation": "MAIN", "quantity": 1},
         "NOT_FOUND",
     )
-    assert error["field"] == ["from"]
+    assert error["field"] == ["fromLocation"]
     assert await soap.snapshot() == snapshot
     assert await soap.level("SOAP-1") == {"onHand": 10, "allocated": 6, "held": 0, "available": 4}
     await soap.check_ledger()
