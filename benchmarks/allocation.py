@@ -40,7 +40,6 @@ import random
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -49,14 +48,13 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import func, select
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import make_url
 
 from core.app import create_app
 from core.config import Settings
-from core.db import Database, Scope
-from core.migrate import upgrade
+from core.db import Scope
 from core.plugins import PluginHost
-from core.testing import TEST_SECRET, ConciergeTestKit, PropertyRef
+from core.testing import TEST_SECRET, ConciergeTestKit, PropertyRef, new_migrated_database
 from plugins.oms_inventory.models import (
     Allocation,
     PurchaseOrder,
@@ -86,49 +84,13 @@ mutation Allocate($input: AllocateStockInput!) {
 # ---------------------------------------------------------------------------
 
 
-async def _admin(server: URL, *statements: str) -> None:
-    import asyncpg
-
-    conn = await asyncpg.connect(
-        host=server.host,
-        port=server.port or 5432,
-        user=server.username,
-        password=server.password,
-        database=server.database or "postgres",
-    )
-    try:
-        for statement in statements:
-            await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
 @asynccontextmanager
 async def fresh_database(kind: str, postgres_url: str, host: PluginHost) -> AsyncIterator[str]:
     """The URL of a new database migrated for ``host``; removed afterwards."""
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="concierge-bench-") as directory:
-            url = f"sqlite+aiosqlite:///{Path(directory) / 'bench.sqlite3'}"
-            await _migrate(url, host)
+    server = make_url(postgres_url) if kind == "postgresql" else None
+    with tempfile.TemporaryDirectory(prefix="concierge-bench-") as directory:
+        async with new_migrated_database(host, Path(directory), server) as url:
             yield url
-        return
-    server = make_url(postgres_url)
-    name = f"concierge_bench_{uuid.uuid4().hex[:12]}"
-    await _admin(server, f'CREATE DATABASE "{name}"')
-    try:
-        url = server.set(database=name).render_as_string(hide_password=False)
-        await _migrate(url, host)
-        yield url
-    finally:
-        await _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-async def _migrate(url: str, host: PluginHost) -> None:
-    db = Database(url)
-    try:
-        await upgrade(db, host)
-    finally:
-        await db.dispose()
 
 
 # ---------------------------------------------------------------------------

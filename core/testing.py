@@ -187,7 +187,17 @@ async def migrated_database(host: PluginHost, directory: Path) -> AsyncIterator[
     """The URL of a new database migrated for ``host`` (another set of plugins than the
     session's): a SQLite file in ``directory``, or a database of its own on the test
     PostgreSQL server, dropped afterwards."""
-    server = test_database_server()
+    async with new_migrated_database(host, directory, test_database_server()) as url:
+        yield url
+
+
+@asynccontextmanager
+async def new_migrated_database(
+    host: PluginHost, directory: Path, server: URL | None
+) -> AsyncIterator[str]:
+    """A new database migrated for ``host``: a SQLite file in ``directory`` when
+    ``server`` is None, else a database of its own on that PostgreSQL server,
+    dropped afterwards. Tests and benchmarks share it."""
     if server is None:
         url = f"sqlite+aiosqlite:///{directory / f'concierge-{uuid.uuid4().hex[:8]}.sqlite3'}"
         await _migrate_url(url, host)
