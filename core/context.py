@@ -123,14 +123,19 @@ class Context:
 
         Read and write inside the block through the session it yields (it sees
         the transaction's own changes; :meth:`db` does not). Events recorded in
-        it are delivered after the commit, and the read session starts a fresh
-        snapshot so the mutation's payload shows the change.
+        it are delivered after the commit, and reads start afresh (a new read
+        session, empty DataLoaders) so the mutation's payload shows the change.
         """
         async with self.runtime.events.transaction(self.scope) as session:
             yield session
         async with self._lock:
+            # The payload must show the change: drop the read session (closing keeps
+            # already-loaded objects readable, unlike a rollback, which expires them)
+            # and the DataLoaders' cached rows, so later fields read afresh.
             if self._read_session is not None:
-                await self._read_session.rollback()
+                await self._read_session.close()
+                self._read_session = None
+            self._loaders.clear()
 
     def start_watcher(self, coroutine: Coroutine[Any, Any, None]) -> None:
         """Run ``coroutine`` alongside the connection; cancelled when the context closes."""

@@ -177,7 +177,12 @@ class EventDispatcher:
         """A write transaction whose recorded events are delivered right after it commits."""
         async with self.db.transaction(scope) as session:
             yield session
-        await self.deliver(take_recorded_events(session))
+        try:
+            await self.deliver(take_recorded_events(session))
+        except Exception:
+            # The change is committed: a delivery failure must not report it as failed
+            # (the client would retry it). The core.deliver_events job retries these.
+            log.exception("delivering events after commit failed; the job will retry")
 
     async def deliver(self, event_ids: Iterable[int]) -> None:
         ids = list(event_ids)
