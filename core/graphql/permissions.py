@@ -4,7 +4,8 @@
     @strawberry.field(permission_classes=public())
 
 ``requires(...)``: the caller holds every named permission on this property
-(or, on ``/graphql``, tenant-wide). ``public()``: anyone the endpoint let in,
+(or, on ``/graphql``, tenant-wide). ``requires_tenant_wide(...)``: held through
+a tenant-wide membership, for data every property shares. ``public()``: anyone the endpoint let in,
 including a publishable key (storefronts, booking engines). ``signed_in()``:
 a signed-in user. ``anyone()``: no credential needed (login). Schema
 composition refuses a root field that declares none of these, so a plugin
@@ -56,6 +57,36 @@ def requires(*permissions: str) -> list[type[BasePermission]]:
     if not permissions:
         raise ValueError("requires() needs at least one permission")
     return [_requires_class(tuple(sorted(permissions)))]
+
+
+@cache
+def _tenant_wide_class(permissions: tuple[str, ...]) -> type[Guard]:
+    joined = ", ".join(permissions)
+
+    def has_permission(self: Guard, source: Any, info: Info, **kwargs: Any) -> bool:
+        principal = info.context.principal
+        return principal is not None and all(p in principal.tenant_permissions for p in permissions)
+
+    return type(
+        f"RequiresTenantWide[{joined}]",
+        (Guard,),
+        {
+            "has_permission": has_permission,
+            "message": f"This changes every property of the tenant: it needs {joined} "
+            "on all of them (a tenant-wide role)",
+            "description": f"requires {joined} tenant-wide",
+            "permissions": permissions,
+        },
+    )
+
+
+def requires_tenant_wide(*permissions: str) -> list[type[BasePermission]]:
+    """The caller must hold all of ``permissions`` through a tenant-wide membership:
+    for data shared by every property of the tenant (the catalog), where a grant on
+    one property (or a property's API key) must not reach the others."""
+    if not permissions:
+        raise ValueError("requires_tenant_wide() needs at least one permission")
+    return [_tenant_wide_class(tuple(sorted(permissions)))]
 
 
 class _Public(Guard):

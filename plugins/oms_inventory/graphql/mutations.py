@@ -13,7 +13,7 @@ from strawberry.types import Info
 
 from core.errors import DomainError
 from core.graphql import error_from
-from core.graphql.permissions import requires
+from core.graphql.permissions import requires, requires_tenant_wide
 from plugins.oms_inventory import models
 from plugins.oms_inventory.graphql.types import (
     AllocationStrategy,
@@ -304,7 +304,7 @@ async def _taken(session: AsyncSession, taken: list[allocation.Taken]) -> list[S
 class InventoryMutation:
     # -- catalog ------------------------------------------------------------------
 
-    @strawberry.mutation(permission_classes=requires("catalog:write"))
+    @strawberry.mutation(permission_classes=requires_tenant_wide("catalog:write"))
     async def create_product(self, info: Info, input: CreateProductInput) -> ProductPayload:
         currency = info.context.property.currency
 
@@ -317,7 +317,7 @@ class InventoryMutation:
 
         return await run(info, work, ProductPayload)
 
-    @strawberry.mutation(permission_classes=requires("catalog:write"))
+    @strawberry.mutation(permission_classes=requires_tenant_wide("catalog:write"))
     async def add_variant(self, info: Info, input: AddVariantInput) -> VariantPayload:
         currency = info.context.property.currency
 
@@ -336,7 +336,7 @@ class InventoryMutation:
 
         return await run(info, work, VariantPayload)
 
-    @strawberry.mutation(permission_classes=requires("catalog:write"))
+    @strawberry.mutation(permission_classes=requires_tenant_wide("catalog:write"))
     async def update_variant(self, info: Info, input: UpdateVariantInput) -> VariantPayload:
         async def work(session: AsyncSession) -> VariantPayload:
             variant = await catalog.update_variant(

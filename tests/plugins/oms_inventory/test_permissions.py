@@ -62,9 +62,9 @@ def test_built_in_roles_grant_the_inventory_permissions(concierge: Any) -> None:
 
 
 async def test_a_warehouse_user_runs_the_stock(stocked: Any) -> None:
-    clerk = await stocked.kit.user(
-        stocked.tenant, "clerk@acme.example", role="warehouse", property=stocked.prop
-    )
+    # Tenant-wide: the catalog is shared by every property, so writing it takes a
+    # tenant-wide role (see the next test for a warehouse role on one property).
+    clerk = await stocked.kit.user(stocked.tenant, "clerk@acme.example", role="warehouse")
     as_clerk = await stocked.kit.token_for(clerk)
 
     await stocked.ok(
@@ -144,6 +144,21 @@ async def test_a_viewer_reads_but_cannot_write(stocked: Any) -> None:
         forbidden(await stocked.attempt(name, input, token=as_viewer), name)
     assert await stocked.snapshot() == snapshot
     await stocked.check_ledger()
+
+
+async def test_a_grant_on_one_property_cannot_change_the_shared_catalog(stocked: Any) -> None:
+    as_local = await token(stocked, "local@acme.example", "warehouse")
+    snapshot = await stocked.snapshot()
+    for name, input in (
+        ("updateVariant", {"sku": "SOAP-1", "price": "0.01", "active": False}),
+        ("createProduct", {"name": "Tote", "variants": [{"sku": "TOTE-9", "price": "1"}]}),
+    ):
+        forbidden(await stocked.attempt(name, input, token=as_local), name)
+    assert await stocked.snapshot() == snapshot
+    # The stock of their own property is theirs to run.
+    await stocked.ok(
+        "receiveStock", {"sku": "SOAP-1", "location": "MAIN", "quantity": 1}, token=as_local
+    )
 
 
 async def test_a_cashier_sees_the_catalog_but_not_the_stock(stocked: Any) -> None:
