@@ -150,6 +150,10 @@ async def _take(
     )
 
 
+MAX_REFERENCE_LENGTH = 120
+MAX_HOLD_KEY_LENGTH = 100  # stored as "hold:<key>" in the ledger's 120-character reference
+
+
 async def allocate(
     session: AsyncSession,
     *,
@@ -162,9 +166,32 @@ async def allocate(
     """Allocate every line for ``reference`` (an order), or raise and take nothing.
 
     ``hold_key`` first releases the cart's holds, so its units count for this order.
+    All or nothing by itself, in a savepoint: a caller that catches the error and
+    commits (a back-order, say) keeps no half-taken units.
     """
-    if not reference.strip():
-        raise invalid("an allocation needs a reference", ["reference"])
+    if not reference.strip() or len(reference) > MAX_REFERENCE_LENGTH:
+        raise invalid(
+            f"an allocation needs a reference of 1 to {MAX_REFERENCE_LENGTH} characters",
+            ["reference"],
+        )
+    if hold_key is not None and len(hold_key) > MAX_HOLD_KEY_LENGTH:
+        raise invalid(f"a hold key has at most {MAX_HOLD_KEY_LENGTH} characters", ["holdKey"])
+    async with session.begin_nested():
+        return await _allocate(
+            session, reference=reference, lines=lines, hold_key=hold_key, actor=actor,
+            clock=clock,
+        )  # fmt: skip
+
+
+async def _allocate(
+    session: AsyncSession,
+    *,
+    reference: str,
+    lines: Sequence[LineRequest],
+    hold_key: str | None,
+    actor: str,
+    clock: Clock,
+) -> list[Taken]:
     if not lines:
         raise invalid("allocate at least one line", ["lines"])
     # Every level this order may touch, locked in one order (see ledger.lock_levels).
@@ -311,9 +338,29 @@ async def place_hold(
     actor: str,
     clock: Clock,
 ) -> list[StockHold]:
-    """Hold units for a cart; they count against availability until released or expired."""
-    if not hold_key.strip():
-        raise invalid("a hold needs a key (the cart's id)", ["key"])
+    """Hold units for a cart; they count against availability until released or expired.
+
+    All or nothing, in a savepoint (see :func:`allocate`)."""
+    if not hold_key.strip() or len(hold_key) > MAX_HOLD_KEY_LENGTH:
+        raise invalid(
+            f"a hold needs a key (the cart's id) of 1 to {MAX_HOLD_KEY_LENGTH} characters",
+            ["key"],
+        )
+    async with session.begin_nested():
+        return await _place_hold(
+            session, hold_key=hold_key, line=line, minutes=minutes, actor=actor, clock=clock
+        )
+
+
+async def _place_hold(
+    session: AsyncSession,
+    *,
+    hold_key: str,
+    line: LineRequest,
+    minutes: int | None,
+    actor: str,
+    clock: Clock,
+) -> list[StockHold]:
     settings = await settings_for(session)
     lifetime = dt.timedelta(minutes=settings.hold_minutes if minutes is None else minutes)
     if not dt.timedelta(minutes=1) <= lifetime <= dt.timedelta(days=7):

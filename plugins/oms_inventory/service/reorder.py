@@ -230,6 +230,9 @@ def _transition(order: PurchaseOrder, status: str) -> None:
 async def place_purchase_order(
     session: AsyncSession, number: str, *, clock: Clock
 ) -> PurchaseOrder:
+    # The same lock as raising a suggestion: a line cannot join the draft while
+    # it is being sent, and a suggestion raised after it opens a new draft.
+    await _one_draft_at_a_time(session)
     order = await _purchase_order(session, number)
     _transition(order, "ordered")
     order.ordered_at = clock.now()
@@ -238,6 +241,7 @@ async def place_purchase_order(
 
 
 async def cancel_purchase_order(session: AsyncSession, number: str) -> PurchaseOrder:
+    await _one_draft_at_a_time(session)
     order = await _purchase_order(session, number)
     _transition(order, "canceled")
     await session.flush()
