@@ -168,13 +168,13 @@ async def set_membership(
         session.add(membership)
     else:
         if property_id is None and membership.role == "owner" and role != "owner":
-            await _keep_an_owner(session, field="role")
+            await keep_an_owner(session, field="role")
         membership.role = role
     await session.flush()
     return membership
 
 
-async def _keep_an_owner(session: AsyncSession, *, field: str) -> None:
+async def keep_an_owner(session: AsyncSession, *, field: str) -> None:
     """Refuse to take the tenant's last tenant-wide owner away.
 
     Locks the tenant's row first (PostgreSQL), so two owners demoting each other at
@@ -185,12 +185,18 @@ async def _keep_an_owner(session: AsyncSession, *, field: str) -> None:
     await session.execute(
         select(Tenant.id).where(Tenant.id == current_tenant(session)).with_for_update()
     )
+    # Active owners only: a deactivated owner cannot act for the tenant.
     owners = await session.scalar(
         select(func.count())
         .select_from(Membership)
-        .where(Membership.property_id.is_(None), Membership.role == "owner")
+        .join(User, User.id == Membership.user_id)
+        .where(
+            Membership.property_id.is_(None),
+            Membership.role == "owner",
+            User.is_active.is_(True),
+        )
     )
-    if owners == 1:
+    if owners <= 1:
         raise DomainError(
             CoreErrorCode.CONFLICT, "a tenant keeps at least one owner", field=[field]
         )
@@ -201,7 +207,7 @@ async def remove_membership(session: AsyncSession, membership_id: int) -> None:
     if membership is None:
         raise NotFound("membership", field=["id"])
     if membership.property_id is None and membership.role == "owner":
-        await _keep_an_owner(session, field="id")
+        await keep_an_owner(session, field="id")
     await session.delete(membership)
     await session.flush()
 

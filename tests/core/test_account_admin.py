@@ -79,3 +79,22 @@ async def test_properties_lists_those_the_role_may_read(concierge: ConciergeTest
 
     assert await listed(viewer) == ["acme-shop"]
     assert await listed(scribe) == []  # a role without property:read lists nothing
+
+
+async def test_the_last_active_owner_cannot_be_demoted_after_the_other_is_deactivated(
+    concierge: ConciergeTestKit,
+) -> None:
+    tenant = await concierge.tenant("acme")
+    other = await concierge.user(tenant, "second@acme.example", role="owner")
+    off = await concierge.graphql(
+        SET_ACTIVE, {"u": to_base64("User", other.id), "a": False}, tenant=tenant
+    )
+    assert off.ok()["setUserActive"]["errors"] == []
+    me = (await concierge.graphql("{ me { id } }", tenant=tenant)).ok()["me"]["id"]
+    demote = await concierge.graphql(
+        'mutation($u: ID!) { setMembership(input: {user: $u, role: "manager"}) {'
+        " errors { code } } }",
+        {"u": me},
+        tenant=tenant,
+    )
+    assert demote.ok()["setMembership"]["errors"] == [{"code": "CONFLICT"}]

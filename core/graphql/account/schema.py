@@ -609,6 +609,16 @@ class AccountMutation:
                 select(users.Membership).where(users.Membership.user_id == user.id)
             ):
                 _check_grantable(info, membership.role, membership.property_id, custom)
+            if not input.active and user.is_active:
+                owner = await session.scalar(
+                    select(users.Membership.id).where(
+                        users.Membership.user_id == user.id,
+                        users.Membership.property_id.is_(None),
+                        users.Membership.role == "owner",
+                    )
+                )
+                if owner is not None:
+                    await users.keep_an_owner(session, field="user")
             user.is_active = input.active
             if not input.active:
                 await sessions.revoke_other_sessions(
