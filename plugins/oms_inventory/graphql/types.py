@@ -243,12 +243,18 @@ class StockLevel(relay.Node):
             location_id=row.location_id,
         )  # fmt: skip
 
-    @strawberry.field
-    async def variant(self, info: Info) -> Variant:
+    @strawberry.field(
+        description="Needs catalog:read (null otherwise).",
+        permission_classes=requires("catalog:read"),
+    )
+    async def variant(self, info: Info) -> Variant | None:
         return Variant.from_row(await variant_loader(info).load(self.variant_id))
 
-    @strawberry.field
-    async def location(self, info: Info) -> Location:
+    @strawberry.field(
+        description="Needs inventory:read (null otherwise).",
+        permission_classes=requires("inventory:read"),
+    )
+    async def location(self, info: Info) -> Location | None:
         return Location.from_row(await location_loader(info).load(self.location_id))
 
     @classmethod
@@ -281,12 +287,18 @@ class StockMovement(relay.Node):
             created_at=row.created_at, variant_id=row.variant_id, location_id=row.location_id,
         )  # fmt: skip
 
-    @strawberry.field
-    async def variant(self, info: Info) -> Variant:
+    @strawberry.field(
+        description="Needs catalog:read (null otherwise).",
+        permission_classes=requires("catalog:read"),
+    )
+    async def variant(self, info: Info) -> Variant | None:
         return Variant.from_row(await variant_loader(info).load(self.variant_id))
 
-    @strawberry.field
-    async def location(self, info: Info) -> Location:
+    @strawberry.field(
+        description="Needs inventory:read (null otherwise).",
+        permission_classes=requires("inventory:read"),
+    )
+    async def location(self, info: Info) -> Location | None:
         return Location.from_row(await location_loader(info).load(self.location_id))
 
     @classmethod
@@ -312,12 +324,18 @@ class ReorderRule(relay.Node):
             variant_id=row.variant_id, location_id=row.location_id,
         )  # fmt: skip
 
-    @strawberry.field
-    async def variant(self, info: Info) -> Variant:
+    @strawberry.field(
+        description="Needs catalog:read (null otherwise).",
+        permission_classes=requires("catalog:read"),
+    )
+    async def variant(self, info: Info) -> Variant | None:
         return Variant.from_row(await variant_loader(info).load(self.variant_id))
 
-    @strawberry.field
-    async def location(self, info: Info) -> Location:
+    @strawberry.field(
+        description="Needs inventory:read (null otherwise).",
+        permission_classes=requires("inventory:read"),
+    )
+    async def location(self, info: Info) -> Location | None:
         return Location.from_row(await location_loader(info).load(self.location_id))
 
     @classmethod
@@ -331,8 +349,11 @@ class PurchaseOrderLine:
     received: int
     variant_id: strawberry.Private[int]
 
-    @strawberry.field
-    async def variant(self, info: Info) -> Variant:
+    @strawberry.field(
+        description="Needs catalog:read (null otherwise).",
+        permission_classes=requires("catalog:read"),
+    )
+    async def variant(self, info: Info) -> Variant | None:
         return Variant.from_row(await variant_loader(info).load(self.variant_id))
 
 
@@ -356,8 +377,11 @@ class PurchaseOrder(relay.Node):
             location_id=row.location_id,
         )  # fmt: skip
 
-    @strawberry.field
-    async def location(self, info: Info) -> Location:
+    @strawberry.field(
+        description="Needs inventory:read (null otherwise).",
+        permission_classes=requires("inventory:read"),
+    )
+    async def location(self, info: Info) -> Location | None:
         return Location.from_row(await location_loader(info).load(self.location_id))
 
     @strawberry.field

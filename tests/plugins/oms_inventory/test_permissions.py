@@ -226,3 +226,23 @@ async def test_without_a_credential_nothing_is_written(stocked: Any) -> None:
     assert [e["extensions"]["code"] for e in response.json()["errors"]] == ["UNAUTHENTICATED"]
     assert await stocked.snapshot() == snapshot
     await stocked.check_ledger()
+
+
+async def test_nested_fields_keep_their_types_permissions(stocked: Any) -> None:
+    """A stock-only role reads levels, but not the catalog's prices through them."""
+    saved = await stocked.kit.graphql(
+        'mutation { saveRole(input: {name: "stock_counter", permissions: ["inventory:read"]})'
+        " { errors { code } } }",
+        tenant=stocked.tenant,
+    )
+    assert saved.ok()["saveRole"]["errors"] == []
+    as_counter = await token(stocked, "count@acme.example", "stock_counter")
+    result = await stocked.request(
+        "{ stockLevels { edges { node { onHand location { code } variant { price { amount } } }"
+        " } } }",
+        token=as_counter,
+    )
+    assert {e["extensions"]["code"] for e in result.errors} == {"FORBIDDEN"}
+    assert all(e["path"][-1] == "variant" for e in result.errors)
+    node = result.data["stockLevels"]["edges"][0]["node"]
+    assert node["variant"] is None and node["location"] == {"code": "MAIN"}
