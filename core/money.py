@@ -14,6 +14,10 @@ _EXPONENTS = {
 }  # fmt: skip
 
 
+# Far above any real price or order total, far below a 64-bit column's limit.
+MAX_MINOR_UNITS = 10**15
+
+
 def currency_exponent(currency: str) -> int:
     return _EXPONENTS.get(currency.upper(), 2)
 
@@ -35,6 +39,8 @@ def decimal_to_minor(
     if not value.is_finite():
         raise DomainError(CoreErrorCode.INVALID_INPUT, "amount must be finite", field=field)
     scaled = value.scaleb(currency_exponent(currency))
+    if abs(scaled) > MAX_MINOR_UNITS:
+        raise DomainError(CoreErrorCode.INVALID_INPUT, "the amount is too large", field=field)
     if scaled != scaled.to_integral_value():
         raise DomainError(
             CoreErrorCode.INVALID_INPUT,

@@ -41,7 +41,7 @@ from core.graphql.account.types import (
 )
 from core.graphql.errors import ClientError, CoreError, error_from
 from core.graphql.permissions import anyone, requires, signed_in
-from core.graphql.relay import Connection, paginate, resolve_global_ids
+from core.graphql.relay import Connection, paginate, parse_pk, resolve_global_ids
 from core.permissions import BUILT_IN_ROLES, expand, role_permissions
 
 P = TypeVar("P")
@@ -244,10 +244,16 @@ async def _membership(
     )
 
 
+def _pk_of(gid: relay.GlobalID, type_name: str, what: str, field: str) -> int:
+    """The primary key a global ID names, or NOT_FOUND (wrong type, not a 64-bit id)."""
+    pk = parse_pk(gid.node_id) if gid.type_name == type_name else None
+    if pk is None:
+        raise NotFound(what, field=[field])
+    return pk
+
+
 def _user_pk(gid: relay.GlobalID) -> int:
-    if gid.type_name != "User" or not gid.node_id.isdigit():
-        raise NotFound("user", field=["user"])
-    return int(gid.node_id)
+    return _pk_of(gid, "User", "user", "user")
 
 
 # -- queries ------------------------------------------------------------------
@@ -705,9 +711,7 @@ class AccountMutation:
     @strawberry.mutation(permission_classes=signed_in())
     async def revoke_api_key(self, info: Info, input: RevokeApiKeyInput) -> ApiKeyPayload:
         async def work(session: AsyncSession) -> ApiKeyPayload:
-            if input.id.type_name != "ApiKey" or not input.id.node_id.isdigit():
-                raise NotFound("API key", field=["id"])
-            key = await session.get(apikeys.ApiKey, int(input.id.node_id))
+            key = await session.get(apikeys.ApiKey, _pk_of(input.id, "ApiKey", "API key", "id"))
             if key is None:
                 raise NotFound("API key", field=["id"])
             _require_on(info, "apikeys:manage", key.property_id)

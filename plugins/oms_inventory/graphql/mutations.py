@@ -14,6 +14,7 @@ from strawberry.types import Info
 from core.errors import DomainError
 from core.graphql import error_from
 from core.graphql.permissions import requires, requires_tenant_wide
+from core.graphql.relay import parse_pk
 from plugins.oms_inventory import models
 from plugins.oms_inventory.graphql.types import (
     AllocationStrategy,
@@ -326,8 +327,8 @@ class InventoryMutation:
 
             try:
                 gid = relay.GlobalID.from_id(input.product)
-                product_id = int(gid.node_id) if gid.type_name == "Product" else 0
-            except (relay.GlobalIDValueError, ValueError):
+                product_id = (parse_pk(gid.node_id) if gid.type_name == "Product" else None) or 0
+            except relay.GlobalIDValueError:
                 product_id = 0
             variant = await catalog.add_variant(
                 session, product_id, _spec(input.variant, currency), info.context.clock

@@ -52,8 +52,8 @@ async def create_product(
     clock: Clock,
 ) -> Product:
     """A product with its variants; all or nothing (one bad or duplicate SKU refuses all)."""
-    if not name.strip():
-        raise invalid("a product needs a name", ["name"])
+    if not name.strip() or len(name.strip()) > 200:
+        raise invalid("a product's name is 1 to 200 characters", ["name"])
     if not variants:
         raise invalid("a product needs at least one variant", ["variants"])
     seen: set[str] = set()
@@ -94,6 +94,10 @@ async def add_variant(
 async def _add_variant(
     session: AsyncSession, product: Product, spec: VariantSpec, clock: Clock, path: list[str]
 ) -> Variant:
+    if spec.name is not None and len(spec.name.strip()) > 200:
+        raise invalid("a variant's name has at most 200 characters", [*path, "name"])
+    if spec.barcode is not None and len(spec.barcode.strip()) > 64:
+        raise invalid("a barcode has at most 64 characters", [*path, "barcode"])
     price_minor = decimal_to_minor(spec.price, spec.currency, field=[*path, "price"])
     if price_minor < 0:
         raise invalid("a price cannot be negative", [*path, "price"])
@@ -135,8 +139,8 @@ async def update_variant(
 ) -> Variant:
     variant = await variant_by_sku(session, sku, field=["sku"], active_only=False)
     if name is not None:
-        if not name.strip():
-            raise invalid("a variant needs a name", ["name"])
+        if not name.strip() or len(name.strip()) > 200:
+            raise invalid("a variant's name is 1 to 200 characters", ["name"])
         variant.name = name.strip()
     if price is not None:
         minor = decimal_to_minor(price, variant.currency, field=["price"])
@@ -186,8 +190,8 @@ async def create_location(
     code = code.strip()
     if not CODE_PATTERN.match(code):
         raise invalid("a location code is 1 to 32 letters, digits and . _ -", ["code"])
-    if not name.strip():
-        raise invalid("a location needs a name", ["name"])
+    if not name.strip() or len(name.strip()) > 120:
+        raise invalid("a location's name is 1 to 120 characters", ["name"])
     if await session.scalar(select(Location.id).where(Location.code == code)) is not None:
         raise DomainError(InventoryErrorCode.CONFLICT, f"location {code} exists", field=["code"])
     location = Location(
