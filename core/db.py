@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import hashlib
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -241,6 +242,22 @@ def create_engine(database_url: str, *, echo: bool = False) -> AsyncEngine:
         _configure_sqlite(engine)
         return engine
     return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+def advisory_key(name: str) -> int:
+    """A stable signed 64-bit key for PostgreSQL's advisory locks, from a readable name."""
+    digest = hashlib.blake2b(name.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+async def advisory_xact_lock(session: AsyncSession, name: str) -> None:
+    """Hold the advisory lock ``name`` until the transaction ends (PostgreSQL).
+
+    A no-op on SQLite, where write transactions already run one at a time.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(name)})
 
 
 class Database:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hashlib
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -21,7 +20,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
-from core.db import Database, Scope
+from core.db import Database, Scope, advisory_key
 from core.events import EventDispatcher
 from core.plugins import PluginError, PluginHost, await_me_maybe
 
@@ -104,12 +103,6 @@ def collect_jobs(host: PluginHost) -> dict[str, Job]:
     return {name: job for name, (_, job) in jobs.items()}
 
 
-def advisory_lock_key(job_name: str) -> int:
-    """A stable signed 64-bit key for ``pg_try_advisory_lock``."""
-    digest = hashlib.blake2b(f"concierge.job:{job_name}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
 class JobRunner:
     def __init__(self, context: JobContext) -> None:
         self.context = context
@@ -129,7 +122,7 @@ class JobRunner:
             if db.is_sqlite:
                 yield True
                 return
-            key = advisory_lock_key(name)
+            key = advisory_key(f"concierge.job:{name}")
             # A dedicated connection holds the session-level lock for the whole run.
             async with db.engine.connect() as conn:
                 got = await conn.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})

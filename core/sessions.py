@@ -20,13 +20,13 @@ import secrets
 from dataclasses import dataclass
 from enum import Enum
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, delete, func, select, text, update
+from sqlalchemy import Boolean, ForeignKey, Index, String, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import Clock
 from core.config import Settings
-from core.db import ALL_TENANTS_OPTION, Base, BigIntPK, IdPK, TenantScoped
+from core.db import ALL_TENANTS_OPTION, Base, BigIntPK, IdPK, TenantScoped, advisory_xact_lock
 from core.passwords import hash_password, needs_rehash, verify_password
 from core.tokens import issue_access_token
 from core.users import User, normalise_email
@@ -130,24 +130,14 @@ async def _failures_since(
     )
 
 
-def _attempt_lock_key(kind: str, value: str) -> int:
-    """A stable signed 64-bit key for ``pg_advisory_xact_lock``."""
-    digest = hashlib.blake2b(f"concierge.login:{kind}:{value}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
 async def _one_attempt_at_a_time(session: AsyncSession, email: str, client_address: str) -> None:
     """Make concurrent attempts for one e-mail or one address wait for each other, so
     each counts the failures recorded before it (a burst of parallel guesses would
     otherwise all see the same count). PostgreSQL: transaction-level advisory locks,
     e-mail first, then address, always in that order. SQLite runs one write
     transaction at a time already."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
     for kind, value in (("email", email), ("address", client_address)):
-        await session.execute(
-            text("SELECT pg_advisory_xact_lock(:key)"), {"key": _attempt_lock_key(kind, value)}
-        )
+        await advisory_xact_lock(session, f"concierge.login:{kind}:{value}")
 
 
 async def check_password_attempt(

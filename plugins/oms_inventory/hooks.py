@@ -85,7 +85,7 @@ async def oms_inventory_allocate(session, reference, lines, hold_key, actor, clo
         actor=actor,
         clock=clock,
     )
-    return await _describe(session, taken)
+    return await allocation.describe_taken(session, taken)
 
 
 @hookimpl
@@ -106,7 +106,7 @@ async def oms_inventory_ship(session, reference, lines, location, actor, clock):
         actor=actor,
         clock=clock,
     )
-    return await _describe(session, shipped)
+    return await allocation.describe_taken(session, shipped)
 
 
 @hookimpl
@@ -130,22 +130,3 @@ async def oms_inventory_prices(session, skus) -> dict[str, dict[str, Any]]:
         }
         for v in rows
     }  # fmt: skip
-
-
-async def _describe(session, taken: list[allocation.Taken]) -> list[dict[str, Any]]:
-    codes = {
-        row.id: row.code
-        for row in await session.scalars(
-            select(Location).where(Location.id.in_({t.location_id for t in taken}))
-        )
-    }
-    skus = {
-        row.id: row.sku
-        for row in await session.scalars(
-            select(Variant).where(Variant.id.in_({t.variant_id for t in taken}))
-        )
-    }
-    return [
-        {"sku": skus[t.variant_id], "location": codes[t.location_id], "quantity": t.quantity}
-        for t in taken
-    ]

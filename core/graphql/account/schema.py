@@ -39,7 +39,8 @@ from core.graphql.account.types import (
     UserPayload,
     may_see_property,
 )
-from core.graphql.errors import ClientError, CoreError, error_from
+from core.graphql.errors import ClientError, CoreError
+from core.graphql.mutations import in_transaction
 from core.graphql.permissions import anyone, requires, signed_in
 from core.graphql.relay import Connection, paginate, parse_pk, resolve_global_ids
 from core.permissions import BUILT_IN_ROLES, expand, role_permissions
@@ -47,20 +48,10 @@ from core.permissions import BUILT_IN_ROLES, expand, role_permissions
 P = TypeVar("P")
 
 
-def _errors(exc: DomainError) -> list[CoreError]:
-    return [error_from(exc, CoreError, CoreErrorCode)]
-
-
 async def _in_transaction(
     info: Info, work: Callable[[AsyncSession], Awaitable[P]], payload: Callable[..., P]
 ) -> P:
-    """Run ``work`` in the request's write transaction; a DomainError rolls it back
-    and becomes the payload's typed errors."""
-    try:
-        async with info.context.transaction() as session:
-            return await work(session)
-    except DomainError as exc:
-        return payload(errors=_errors(exc))
+    return await in_transaction(info, work, payload, CoreError, CoreErrorCode)
 
 
 async def _property(session: AsyncSession, slug: str) -> tenancy.Property:

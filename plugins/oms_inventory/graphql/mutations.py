@@ -7,12 +7,10 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 import strawberry
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from core.errors import DomainError
-from core.graphql import error_from
+from core.graphql.mutations import in_transaction
 from core.graphql.permissions import requires, requires_tenant_wide
 from core.graphql.relay import parse_pk
 from plugins.oms_inventory import models
@@ -43,11 +41,7 @@ def actor(info: Info) -> str:
 
 async def run(info: Info, work: Callable[[AsyncSession], Awaitable[P]], payload: type[P]) -> P:
     """One transaction; a DomainError rolls it back and becomes typed payload errors."""
-    try:
-        async with info.context.transaction() as session:
-            return await work(session)
-    except DomainError as exc:
-        return payload(errors=[error_from(exc, InventoryError, InventoryErrorCode)])  # type: ignore[call-arg]
+    return await in_transaction(info, work, payload, InventoryError, InventoryErrorCode)
 
 
 async def level_of(session: AsyncSession, level_id: int) -> StockLevel:
@@ -283,22 +277,7 @@ def _spec(variant: VariantInput, currency: str) -> catalog.VariantSpec:
 
 
 async def _taken(session: AsyncSession, taken: list[allocation.Taken]) -> list[StockTaken]:
-    codes = {
-        row.id: row.code
-        for row in await session.scalars(
-            select(models.Location).where(models.Location.id.in_({t.location_id for t in taken}))
-        )
-    }
-    skus = {
-        row.id: row.sku
-        for row in await session.scalars(
-            select(models.Variant).where(models.Variant.id.in_({t.variant_id for t in taken}))
-        )
-    }
-    return [
-        StockTaken(sku=skus[t.variant_id], location=codes[t.location_id], quantity=t.quantity)
-        for t in taken
-    ]
+    return [StockTaken(**part) for part in await allocation.describe_taken(session, taken)]
 
 
 @strawberry.type

@@ -52,6 +52,28 @@ class Taken:
     quantity: int
 
 
+async def describe_taken(
+    session: AsyncSession, taken: Sequence[Taken]
+) -> list[dict[str, str | int]]:
+    """``{"sku", "location" (its code), "quantity"}`` for each taken (or shipped) part."""
+    codes = {
+        row.id: row.code
+        for row in await session.scalars(
+            select(Location).where(Location.id.in_({t.location_id for t in taken}))
+        )
+    }
+    skus = {
+        row.id: row.sku
+        for row in await session.scalars(
+            select(Variant).where(Variant.id.in_({t.variant_id for t in taken}))
+        )
+    }
+    return [
+        {"sku": skus[t.variant_id], "location": codes[t.location_id], "quantity": t.quantity}
+        for t in taken
+    ]
+
+
 async def _candidates(
     session: AsyncSession, variant_id: int, strategy: str
 ) -> list[tuple[int, int]]:

@@ -8,14 +8,13 @@ rule's multiple. Receiving a purchase order adds the stock through the ledger.
 
 from __future__ import annotations
 
-import hashlib
 import math
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
-from core.db import session_scope
+from core.db import advisory_xact_lock, session_scope
 from core.errors import DomainError
 from core.events import record_event
 from plugins.oms_inventory.models import (
@@ -109,11 +108,8 @@ async def _one_draft_at_a_time(session: AsyncSession) -> None:
     SKUs falling below their minimums at once neither open two drafts nor both number
     theirs PO-000001 (a unique violation). PostgreSQL: a transaction-level advisory
     lock, taken after any stock level lock; SQLite runs one writer at a time already."""
-    if session.get_bind().dialect.name != "postgresql":
-        return
-    name = f"concierge.oms_inventory.purchase_orders:{session_scope(session).property_id}"
-    key = int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
-    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    property_id = session_scope(session).property_id
+    await advisory_xact_lock(session, f"concierge.oms_inventory.purchase_orders:{property_id}")
 
 
 async def _forecast(session: AsyncSession, variant_id: int, location_id: int) -> int:
