@@ -93,6 +93,7 @@ async def seed_demo(settings: Settings, host: PluginHost, clock: Clock | None = 
                         session=scoped,
                         property=prop,
                         clock=clock,
+                        hooks=host.relay(enabled),
                     )
                 properties[slug] = prop
         async with db.transaction(Scope.tenant(tenant.id)) as session:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from core.graphql.contribution import GraphQLContribution
     from core.jobs import Job
     from core.permissions import Permission
+    from core.plugins import HookRelay
     from core.tenancy import Property
 
 PROJECT_NAME = "concierge"
@@ -109,13 +110,18 @@ def concierge_plugin_disabled(session: AsyncSession, property: Property, clock: 
 
 
 @hookspec
-def concierge_demo_data(session: AsyncSession, property: Property, clock: Clock) -> None:
+def concierge_demo_data(
+    session: AsyncSession, property: Property, clock: Clock, hooks: HookRelay
+) -> None:
     """Fill ``property`` with demo data for ``concierge demo``.
 
     Called for each plugin the demo property has enabled, after all of them
     have been enabled (so defaults are seeded), inside one transaction scoped
     to the property. The demo resort enables every installed plugin, so a
-    third-party plugin fills its part of the demo too.
+    third-party plugin fills its part of the demo too. ``hooks`` is the
+    property's hook relay, for demo data made through another plugin's hooks
+    (orders allocating oms_inventory's stock); an implementation that needs
+    another plugin's demo data first marks itself ``@hookimpl(trylast=True)``.
     """
 
 

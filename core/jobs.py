@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.db import Database, Scope, advisory_key
 from core.events import EventDispatcher
-from core.plugins import PluginError, PluginHost, await_me_maybe
+from core.plugins import HookRelay, PluginError, PluginHost, await_me_maybe
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,13 @@ class JobContext:
         """A write transaction; events it records are delivered when it commits."""
         async with self.events.transaction(scope) as session:
             yield session
+
+    async def hooks_for(self, session: AsyncSession, property_id: int) -> HookRelay:
+        """The hooks of the plugins ``property_id`` has enabled, as its requests get them:
+        a job acting for one property reaches only what that property runs."""
+        from core.tenancy import enabled_plugins
+
+        return self.host.relay(await enabled_plugins(session, property_id))
 
     async def properties_with_plugin(self, plugin: str) -> list[tuple[int, int]]:
         """(tenant_id, property_id) of every property that has ``plugin`` enabled."""

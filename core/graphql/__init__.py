@@ -3,7 +3,8 @@
 from core.graphql.contribution import GraphQLContribution
 from core.graphql.errors import ClientError, CoreError, Error, error_from
 from core.graphql.money import Money, MoneyInput
-from core.graphql.relay import Connection, Page, load_nodes, paginate
+from core.graphql.relay import Connection, Page, load_nodes, paginate, pk_of
+from core.graphql.sorting import SortDirection
 
 __all__ = [
     "ClientError",
@@ -14,7 +15,9 @@ __all__ = [
     "Money",
     "MoneyInput",
     "Page",
+    "SortDirection",
     "error_from",
     "load_nodes",
     "paginate",
+    "pk_of",
 ]

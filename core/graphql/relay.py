@@ -44,6 +44,16 @@ def parse_pk(node_id: str) -> int | None:
     return value if 0 < value <= MAX_PK else None
 
 
+def pk_of(global_id: str, type_name: str) -> int:
+    """The primary key inside a global ID of ``type_name``; 0 (matching no row) for an
+    ID that is malformed or names another type, so a service answers NOT_FOUND."""
+    try:
+        gid = relay.GlobalID.from_id(global_id)
+    except relay.GlobalIDValueError:
+        return 0
+    return (parse_pk(gid.node_id) if gid.type_name == type_name else None) or 0
+
+
 async def load_nodes(
     info: Info,
     model: type[RowT],

@@ -46,6 +46,7 @@ async def fill_demo_data(kit: ConciergeTestKit, prop: PropertyRef, enabled: Sequ
                 session=scoped,
                 property=row,
                 clock=kit.clock,
+                hooks=kit.runtime.host.relay(enabled),
             )
 
 

@@ -1,1 +1,72 @@
-"""Hook implementations of oms_orders (none yet)."""
+"""Hook implementations of oms_orders: its GraphQL, permissions, jobs and seeds."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from core import hookimpl
+from core.db import Scope
+from core.graphql import GraphQLContribution
+from core.jobs import Job, JobContext
+from core.permissions import Permission
+from plugins.oms_orders.service.common import OrderContext, settings_for
+from plugins.oms_orders.service.lifecycle import expire_unpaid_orders
+
+
+@hookimpl
+def concierge_graphql() -> GraphQLContribution:
+    from plugins.oms_orders.graphql import contribution
+
+    return contribution()
+
+
+@hookimpl
+def concierge_permissions() -> list[Permission]:
+    return [
+        Permission("orders:read", "See orders, their lines, timeline and payments"),
+        Permission("orders:write", "Place, confirm, cancel and annotate orders"),
+        Permission("payments:write", "Record payments and give refunds"),
+        Permission("fulfilments:read", "See shipments"),
+        Permission("fulfilments:write", "Ship orders and update tracking"),
+        Permission("returns:read", "See returns"),
+        Permission("returns:write", "Request and receive returns"),
+        Permission("customers:read", "See customers and their order history"),
+        Permission("customers:write", "Create and change customers"),
+        Permission("orders:configure", "Change numbering, tax and expiry of orders"),
+    ]
+
+
+async def _expire_unpaid_orders(context: JobContext) -> int:
+    expired = 0
+    for tenant_id, property_id in await context.properties_with_plugin("oms_orders"):
+        async with context.transaction(Scope.tenant(tenant_id, property_id)) as session:
+            ctx = OrderContext(
+                session=session, hooks=await context.hooks_for(session, property_id),
+                clock=context.clock, actor="job:order_expiry",
+            )  # fmt: skip
+            expired += await expire_unpaid_orders(ctx)
+    return expired
+
+
+@hookimpl
+def concierge_jobs() -> list[Job]:
+    return [
+        Job(
+            name="oms_orders.expire_unpaid_orders",
+            interval=dt.timedelta(minutes=1),
+            run=_expire_unpaid_orders,
+            description="Expire unconfirmed unpaid orders past their deadline; release their stock.",
+        )
+    ]
+
+
+@hookimpl
+async def concierge_plugin_enabled(session, property, clock) -> None:
+    await settings_for(session)
+
+
+@hookimpl(trylast=True)  # after oms_inventory's demo catalog and stock
+async def concierge_demo_data(session, property, clock, hooks) -> None:
+    from plugins.oms_orders.demo import fill_demo_data
+
+    await fill_demo_data(session, property, clock, hooks)

@@ -33,8 +33,9 @@ S = OrderStatus
 ORDER_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.UNCONFIRMED: frozenset({S.CONFIRMED, S.CANCELED, S.EXPIRED}),
     S.CONFIRMED: frozenset({S.PARTIALLY_FULFILLED, S.FULFILLED, S.CANCELED}),
-    # A partly shipped order can still be canceled: its unshipped lines are released.
-    S.PARTIALLY_FULFILLED: frozenset({S.PARTIALLY_FULFILLED, S.FULFILLED, S.CANCELED}),
+    # Shipped lines cannot be canceled: once anything has shipped, the order runs to
+    # FULFILLED and what comes back is a return.
+    S.PARTIALLY_FULFILLED: frozenset({S.PARTIALLY_FULFILLED, S.FULFILLED}),
     S.FULFILLED: frozenset({S.PARTIALLY_RETURNED, S.RETURNED}),
     S.PARTIALLY_RETURNED: frozenset({S.PARTIALLY_RETURNED, S.RETURNED}),
     S.RETURNED: frozenset(),

@@ -35,7 +35,7 @@ def test_ends_are_final(status: OrderStatus) -> None:
         (OrderStatus.UNCONFIRMED, OrderStatus.EXPIRED, True),
         (OrderStatus.CONFIRMED, OrderStatus.EXPIRED, False),  # only unconfirmed orders expire
         (OrderStatus.FULFILLED, OrderStatus.CANCELED, False),  # shipped goods are returned
-        (OrderStatus.PARTIALLY_FULFILLED, OrderStatus.CANCELED, True),
+        (OrderStatus.PARTIALLY_FULFILLED, OrderStatus.CANCELED, False),  # a line shipped
         (OrderStatus.UNCONFIRMED, OrderStatus.FULFILLED, False),
     ],
 )

@@ -1,0 +1,10 @@
+"""GraphQL of oms_orders: thin types and fields over service/."""
+
+from core.graphql import GraphQLContribution
+
+
+def contribution() -> GraphQLContribution:
+    from plugins.oms_orders.graphql.mutations import OrderMutation
+    from plugins.oms_orders.graphql.queries import OrderQuery
+
+    return GraphQLContribution(query=OrderQuery, mutation=OrderMutation)

@@ -1,0 +1,114 @@
+"""Hooks oms_orders offers to other plugins (loyalty, notifications, payment gateways).
+
+The order hooks run inside the transaction that changed the order, on the
+plugins the order's property has enabled, after the change is written: a
+plugin can write its own rows atomically with the order (loyalty points), and
+a DomainError it raises refuses the whole change. Work that must wait for the
+commit or may fail on its own (e-mail, webhooks) belongs in
+``concierge_event``, reacting to the ``order.*`` events recorded beside each
+hook (docs/events.md lists them).
+
+``order`` is an :class:`plugins.oms_orders.service.snapshots.OrderSnapshot`:
+a frozen copy of the order's fields (id, number, status, payment status,
+channel, e-mail, customer, currency and amounts in minor units).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from core import hookspec
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from core.clock import Clock
+    from plugins.oms_orders.service.snapshots import (
+        FulfillmentSnapshot,
+        OrderSnapshot,
+        PaymentSnapshot,
+        ReturnSnapshot,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Order lifecycle
+# ---------------------------------------------------------------------------
+
+
+@hookspec
+def oms_orders_order_placed(session: AsyncSession, order: OrderSnapshot, clock: Clock) -> None:
+    """An order was placed (its lines written and, with oms_inventory, its stock allocated).
+
+    Not called again when a retry with the same idempotency key returns the
+    existing order.
+    """
+
+
+@hookspec
+def oms_orders_status_changed(
+    session: AsyncSession,
+    order: OrderSnapshot,
+    from_status: str,
+    to_status: str,
+    actor: str,
+    clock: Clock,
+) -> None:
+    """The order's status moved along the transition table (transitions.py).
+
+    ``from_status`` and ``to_status`` are the lower-case status values
+    (``"confirmed"``, ``"fulfilled"``, ...). Called for every change,
+    including the ones the more specific hooks below also announce.
+    """
+
+
+@hookspec
+def oms_orders_order_fulfilled(
+    session: AsyncSession, order: OrderSnapshot, fulfillment: FulfillmentSnapshot, clock: Clock
+) -> None:
+    """Some of the order's units shipped: ``fulfillment`` says which, from where, by which
+    carrier. Called for every fulfilment, partial ones included."""
+
+
+@hookspec
+def oms_orders_order_canceled(
+    session: AsyncSession, order: OrderSnapshot, reason: str, actor: str, clock: Clock
+) -> None:
+    """The order was canceled (its unshipped stock already released). Expired orders are
+    announced through ``oms_orders_status_changed`` with ``to_status="expired"``."""
+
+
+@hookspec
+def oms_orders_order_returned(
+    session: AsyncSession, order: OrderSnapshot, order_return: ReturnSnapshot, clock: Clock
+) -> None:
+    """A return was received: its units are back on hand or written off."""
+
+
+# ---------------------------------------------------------------------------
+# Payment gateways
+# ---------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def oms_orders_refund_payment(
+    session: AsyncSession,
+    order: OrderSnapshot,
+    payment: PaymentSnapshot,
+    amount_minor: int,
+    clock: Clock,
+) -> str | None:
+    """Give ``amount_minor`` back through the gateway that took ``payment``.
+
+    Called when a refund is made against a payment whose ``gateway`` is set.
+    The plugin owning that gateway (``payment.gateway`` equals its name)
+    refunds at the provider and returns the provider's refund reference;
+    every other plugin returns None. Raise a DomainError to refuse (the
+    provider declined): nothing is recorded. When no enabled plugin answers,
+    the refund is refused with GATEWAY_UNAVAILABLE.
+
+    Payments the other way round, taken by a gateway, are reported with the
+    service API: ``plugins.oms_orders.service.payments.record_payment`` with
+    ``gateway`` and the provider's ``reference`` (a retry of the same
+    reference records nothing twice).
+    """
