@@ -40,11 +40,14 @@ def error_from(exc: DomainError, error_type: type[E], code_enum: type[Enum] | No
     """Turn a service's DomainError into ``error_type`` (a strawberry type with ``code``).
 
     A core code raised inside a plugin service maps onto the plugin's enum
-    member of the same name, so plugins can reuse core failures.
+    member of the same name, so plugins can reuse core failures; a name the
+    enum lacks becomes its INVALID_INPUT (every error enum has one).
     """
     code: Any = exc.code
     if code_enum is not None and not isinstance(code, code_enum):
-        code = code_enum[code.name]
+        # A code the enum lacks (another plugin's, raised from its hook) still reaches the
+        # client as a typed error with its message, never as an internal error.
+        code = code_enum.__members__.get(code.name) or code_enum["INVALID_INPUT"]
     kwargs: dict[str, Any] = {"message": exc.message, "field": exc.field, "code": code}
     fields = getattr(error_type, "__strawberry_definition__", None)
     if fields is not None:

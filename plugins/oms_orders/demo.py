@@ -37,7 +37,7 @@ async def fill_demo_data(
             None if with_catalog else sku.title(),
         )  # fmt: skip
 
-    async def place(key: str, email: str, name: str, lines: list[placement.LineSpec], **kw):  # noqa: ANN202
+    async def place(key: str, email: str, name: str, lines: list[placement.LineSpec], **kw):
         spec = placement.OrderSpec(
             idempotency_key=f"demo-{key}", email=email, customer_name=name, lines=lines,
             shipping_address=ADDRESS, **kw,

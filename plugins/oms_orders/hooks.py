@@ -55,7 +55,7 @@ def concierge_jobs() -> list[Job]:
             name="oms_orders.expire_unpaid_orders",
             interval=dt.timedelta(minutes=1),
             run=_expire_unpaid_orders,
-            description="Expire unconfirmed unpaid orders past their deadline; release their stock.",
+            description="Expire unconfirmed unpaid orders past their deadline, releasing stock.",
         )
     ]
 

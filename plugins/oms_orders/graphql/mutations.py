@@ -319,7 +319,9 @@ class OrderMutation:
                 lines=[
                     placement.LineSpec(
                         sku=line.sku, quantity=line.quantity, name=line.name,
-                        unit_price_minor=_minor(info, line.unit_price, ["lines", str(i), "unitPrice"]),
+                        unit_price_minor=_minor(
+                            info, line.unit_price, ["lines", str(i), "unitPrice"]
+                        ),
                     )
                     for i, line in enumerate(input.lines)
                 ],
@@ -534,7 +536,8 @@ class OrderMutation:
             row = await lifecycle.update_settings(
                 ctx.session, tax_rate_basis_points=input.tax_rate,
                 prices_include_tax=input.prices_include_tax,
-                unpaid_expiry_minutes=input.unpaid_expiry_minutes, number_prefix=input.number_prefix,
+                unpaid_expiry_minutes=input.unpaid_expiry_minutes,
+                number_prefix=input.number_prefix,
             )  # fmt: skip
             return OrderSettingsPayload(settings=OrderSettings.from_row(row))
 

@@ -207,7 +207,8 @@ class OrderPayment(relay.Node):
     @classmethod
     def from_row(cls, row: models.Payment) -> OrderPayment:
         return cls(
-            id=row.id, kind=PaymentKind(row.kind), amount=Money.from_minor(row.amount_minor, row.currency),
+            id=row.id, kind=PaymentKind(row.kind),
+            amount=Money.from_minor(row.amount_minor, row.currency),
             method=row.method, gateway=row.gateway, reference=row.reference, note=row.note,
             actor=row.actor, created_at=row.created_at,
         )  # fmt: skip

@@ -135,8 +135,8 @@ async def record_payment(
     await ctx.session.flush()
     record_event(
         ctx.session, "order.payment_recorded",
-        {**OrderSnapshot.of(order).payload(), "payment_id": payment.id, "amount_minor": amount_minor,
-         "method": payment.method, "gateway": gateway},
+        {**OrderSnapshot.of(order).payload(), "payment_id": payment.id,
+         "amount_minor": amount_minor, "method": payment.method, "gateway": gateway},
         clock=ctx.clock,
     )  # fmt: skip
     if status is PaymentStatus.PAID and order.status == OrderStatus.UNCONFIRMED.value:
@@ -219,7 +219,8 @@ async def record_refund(
     await ctx.session.flush()
     record_event(
         ctx.session, "order.refund_recorded",
-        {**OrderSnapshot.of(order).payload(), "payment_id": refund.id, "amount_minor": amount_minor},
+        {**OrderSnapshot.of(order).payload(), "payment_id": refund.id,
+         "amount_minor": amount_minor},
         clock=ctx.clock,
     )  # fmt: skip
     return order, refund
