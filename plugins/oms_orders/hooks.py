@@ -23,12 +23,12 @@ def concierge_graphql() -> GraphQLContribution:
 @hookimpl
 def concierge_permissions() -> list[Permission]:
     return [
-        Permission("orders:read", "See orders, their lines, timeline and payments"),
+        Permission(
+            "orders:read", "See orders with their lines, timeline, payments, shipments, returns"
+        ),
         Permission("orders:write", "Place, confirm, cancel and annotate orders"),
         Permission("payments:write", "Record payments and give refunds"),
-        Permission("fulfilments:read", "See shipments"),
         Permission("fulfilments:write", "Ship orders and update tracking"),
-        Permission("returns:read", "See returns"),
         Permission("returns:write", "Request and receive returns"),
         Permission("customers:read", "See customers and their order history"),
         Permission("customers:write", "Create and change customers"),
