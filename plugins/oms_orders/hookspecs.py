@@ -5,8 +5,8 @@ plugins the order's property has enabled, after the change is written: a
 plugin can write its own rows atomically with the order (loyalty points), and
 a DomainError it raises refuses the whole change. Work that must wait for the
 commit or may fail on its own (e-mail, webhooks) belongs in
-``concierge_event``, reacting to the ``order.*`` events recorded beside each
-hook (docs/events.md lists them).
+``concierge_event``, reacting to the ``oms_orders.*`` events recorded beside
+each hook (docs/orders.md lists them with their payloads).
 
 ``order`` is an :class:`plugins.oms_orders.service.snapshots.OrderSnapshot`:
 a frozen copy of the order's fields (id, number, status, payment status,
@@ -90,22 +90,28 @@ def oms_orders_order_returned(
 # ---------------------------------------------------------------------------
 
 
-@hookspec(firstresult=True)
+@hookspec
 def oms_orders_refund_payment(
     session: AsyncSession,
     order: OrderSnapshot,
     payment: PaymentSnapshot,
     amount_minor: int,
+    idempotency_key: str,
     clock: Clock,
 ) -> str | None:
     """Give ``amount_minor`` back through the gateway that took ``payment``.
 
-    Called when a refund is made against a payment whose ``gateway`` is set.
-    The plugin owning that gateway (``payment.gateway`` equals its name)
-    refunds at the provider and returns the provider's refund reference;
-    every other plugin returns None. Raise a DomainError to refuse (the
-    provider declined): nothing is recorded. When no enabled plugin answers,
-    the refund is refused with GATEWAY_UNAVAILABLE.
+    Called when a refund is made against a payment whose ``gateway`` is set,
+    on every enabled plugin (an ``async`` implementation is awaited before its
+    answer counts, so gateways may be async). The plugin owning that gateway
+    (``payment.gateway`` equals its name) refunds at the provider and returns
+    the provider's refund reference; every other plugin returns None. Pass
+    ``idempotency_key`` to the provider: it is the same when the refund is
+    retried after a failure (the refund's own key, or one derived from the
+    payment and the amounts refunded before), so a retry never pays out
+    twice. Raise a DomainError to refuse (the provider declined): nothing is
+    recorded. When no enabled plugin answers, the refund is refused with
+    GATEWAY_UNAVAILABLE.
 
     Payments the other way round, taken by a gateway, are reported with the
     service API: ``plugins.oms_orders.service.payments.record_payment`` with

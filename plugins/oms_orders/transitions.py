@@ -65,6 +65,6 @@ def payment_status_for(total: int, paid: int, refunded: int) -> PaymentStatus:
     """The payment status that the amounts (minor units) imply."""
     if refunded > 0:
         return PaymentStatus.REFUNDED if refunded >= paid else PaymentStatus.PARTIALLY_REFUNDED
-    if paid <= 0:
-        return PaymentStatus.NOT_PAID
-    return PaymentStatus.PAID if paid >= total else PaymentStatus.PARTIALLY_PAID
+    if paid >= total:
+        return PaymentStatus.PAID  # a free order (total 0) has nothing left to pay
+    return PaymentStatus.PARTIALLY_PAID if paid > 0 else PaymentStatus.NOT_PAID

@@ -19,6 +19,7 @@ from plugins.oms_orders.transitions import (
     OrderStatus,
     PaymentStatus,
     can_change,
+    can_change_payment,
     payment_status_for,
 )
 
@@ -127,7 +128,7 @@ async def change_status(
     )
     snapshot = OrderSnapshot.of(order)
     record_event(
-        ctx.session, "order.status_changed",
+        ctx.session, "oms_orders.order_status_changed",
         {**snapshot.payload(), "from_status": current.value, "actor": ctx.actor},
         clock=ctx.clock,
     )  # fmt: skip
@@ -138,7 +139,16 @@ async def change_status(
 
 
 def refresh_payment_status(order: Order) -> PaymentStatus:
-    """Set the payment status the amounts imply; returns it."""
+    """Set the payment status the amounts imply, if PAYMENT_TRANSITIONS allows the move;
+    returns it. The services never ask for a move the table refuses (paid stays paid
+    until refunded); the check keeps it so if that ever changes."""
+    current = PaymentStatus(order.payment_status)
     status = payment_status_for(order.total_minor, order.paid_minor, order.refunded_minor)
+    if status is not current and not can_change_payment(current, status):
+        raise DomainError(
+            OrderErrorCode.INVALID_TRANSITION,
+            f"order {order.number} is {current.value.replace('_', ' ')}: its payment status "
+            f"cannot become {status.value.replace('_', ' ')}", field=["order"],
+        )  # fmt: skip
     order.payment_status = status.value
     return status

@@ -62,6 +62,31 @@ def _text(value: str, limit: int, field: list[str]) -> str:
     return value
 
 
+async def _insert(
+    session: AsyncSession,
+    *,
+    email: str,
+    name: str,
+    phone: str,
+    clock: Clock,
+    addresses: list[dict[str, Any]] | None = None,
+    note: str = "",
+) -> bool:
+    """Insert a customer unless one with ``email`` exists, even one a concurrent request
+    is inserting right now; returns whether this call inserted it."""
+    scope = session_scope(session)
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    result = await session.execute(
+        insert(Customer)
+        .values(
+            tenant_id=scope.tenant_id, property_id=scope.property_id, email=email, name=name,
+            phone=phone, addresses=addresses or [], note=note, created_at=clock.now(),
+        )
+        .on_conflict_do_nothing(index_elements=["property_id", "email"])
+    )  # fmt: skip
+    return bool(result.rowcount)
+
+
 async def customer_by_email(session: AsyncSession, email: str) -> Customer | None:
     return await session.scalar(select(Customer).where(Customer.email == email))
 
@@ -74,16 +99,7 @@ async def customer_for_order(
     overwritten: a checkout form does not rename a known customer."""
     customer = await customer_by_email(session, email)
     if customer is None:
-        scope = session_scope(session)
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        await session.execute(
-            insert(Customer)
-            .values(
-                tenant_id=scope.tenant_id, property_id=scope.property_id, email=email,
-                name=name, phone=phone, addresses=[], note="", created_at=clock.now(),
-            )
-            .on_conflict_do_nothing(index_elements=["property_id", "email"])
-        )  # fmt: skip
+        await _insert(session, email=email, name=name, phone=phone, clock=clock)
         customer = await customer_by_email(session, email)
         assert customer is not None
     if name and not customer.name:
@@ -104,16 +120,16 @@ async def create_customer(
     clock: Clock,
 ) -> Customer:
     email = normalized_email(email, ["email"])
-    if await customer_by_email(session, email) is not None:
+    inserted = await _insert(
+        session, email=email, name=_text(name, 200, ["name"]), phone=_text(phone, 40, ["phone"]),
+        addresses=_addresses(addresses), note=_text(note, 2000, ["note"]), clock=clock,
+    )  # fmt: skip
+    if not inserted:
         raise DomainError(
             OrderErrorCode.CONFLICT, f"a customer with e-mail {email} exists", field=["email"]
         )
-    customer = Customer(
-        email=email, name=_text(name, 200, ["name"]), phone=_text(phone, 40, ["phone"]),
-        addresses=_addresses(addresses), note=_text(note, 2000, ["note"]), created_at=clock.now(),
-    )  # fmt: skip
-    session.add(customer)
-    await session.flush()
+    customer = await customer_by_email(session, email)
+    assert customer is not None
     return customer
 
 

@@ -82,6 +82,7 @@ async def fulfill_order(
         )
     }
     wanted: dict[int, int] = {}
+    input_index: dict[int, int] = {}  # line id -> where the request named it last
     if lines is None:
         wanted = {i: ln.quantity - ln.fulfilled_quantity for i, ln in order_lines.items()}
         wanted = {i: q for i, q in wanted.items() if q > 0}
@@ -96,23 +97,28 @@ async def fulfill_order(
             if line is None:
                 raise not_found(f"{item.sku} on order {order.number}", [*path, "sku"])
             wanted[line.id] = wanted.get(line.id, 0) + item.quantity
-    for index, (line_id, quantity) in enumerate(wanted.items()):
+            input_index[line.id] = index
+    for line_id, quantity in wanted.items():
         line = order_lines[line_id]
         left = line.quantity - line.fulfilled_quantity
         if quantity > left:
             raise DomainError(
                 OrderErrorCode.OVER_FULFILMENT,
                 f"{line.sku}: {quantity} asked to ship, {left} left to ship",
-                field=["lines", str(index), "quantity"], sku=line.sku,
+                field=["lines", str(input_index.get(line_id, 0)), "quantity"], sku=line.sku,
             )  # fmt: skip
     if not wanted:
         raise invalid(f"everything on order {order.number} has shipped", ["lines"])
+    location = shipment.location
     if order.stock_allocated:
-        await ctx.inventory(
+        shipped_from = await ctx.inventory(
             "oms_inventory_ship", reference=stock_reference(order),
             lines=[(order_lines[i].sku, q) for i, q in wanted.items()],
             location=shipment.location, actor=ctx.actor,
         )  # fmt: skip
+        # Where the ledger says the units left from, when the caller did not say.
+        codes = sorted({part["location"] for part in shipped_from or []})
+        location = location or (", ".join(codes)[:64] or None)
     number = 1 + int(
         await ctx.session.scalar(
             select(func.count()).select_from(Fulfillment).where(Fulfillment.order_id == order.id)
@@ -121,7 +127,7 @@ async def fulfill_order(
     )
     fulfillment = Fulfillment(
         order_id=order.id, number=number, status=FulfillmentStatus.SHIPPED.value,
-        location=shipment.location, carrier=shipment.carrier,
+        location=location, carrier=shipment.carrier,
         tracking_number=shipment.tracking_number, tracking_url=shipment.tracking_url,
         created_by=ctx.actor[:80], shipped_at=ctx.clock.now(), delivered_at=None,
     )  # fmt: skip
@@ -145,7 +151,7 @@ async def fulfill_order(
         fulfillment, [(order_lines[i].sku, q) for i, q in wanted.items()]
     )
     record_event(
-        ctx.session, "order.fulfilled",
+        ctx.session, "oms_orders.order_fulfilled",
         {**snapshot.payload(), "fulfillment_id": fulfillment.id, "fulfillment_number": number,
          "carrier": shipment.carrier, "tracking_number": shipment.tracking_number,
          "lines": [{"sku": s, "quantity": q} for s, q in shipped.lines]},
@@ -172,7 +178,7 @@ async def mark_delivered(ctx: OrderContext, fulfillment_id: int) -> tuple[Order,
     fulfillment.delivered_at = ctx.clock.now()
     add_timeline(ctx, order, "delivered", f"shipment {fulfillment.number} delivered")
     record_event(
-        ctx.session, "order.delivered",
+        ctx.session, "oms_orders.order_delivered",
         {**OrderSnapshot.of(order).payload(), "fulfillment_id": fulfillment.id,
          "fulfillment_number": fulfillment.number},
         clock=ctx.clock,

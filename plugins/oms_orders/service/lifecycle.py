@@ -56,7 +56,7 @@ async def cancel_order(ctx: OrderContext, order_id: int, *, reason: str) -> Orde
     await _release_stock(ctx, order)
     snapshot = OrderSnapshot.of(order)
     record_event(
-        ctx.session, "order.canceled", {**snapshot.payload(), "reason": reason.strip()},
+        ctx.session, "oms_orders.order_canceled", {**snapshot.payload(), "reason": reason.strip()},
         clock=ctx.clock,
     )  # fmt: skip
     await ctx.announce(
@@ -132,6 +132,9 @@ async def update_settings(
         prefix = number_prefix.strip()
         if len(prefix) > 12 or not all(c.isalnum() or c in "-_#" for c in prefix):
             raise invalid("a prefix has at most 12 letters, digits, - _ or #", ["numberPrefix"])
+        if prefix[-1:].isdigit():
+            # "A1" + 1002 and "A" + 11002 would both read A11002.
+            raise invalid("a prefix must not end in a digit (try A- or A#)", ["numberPrefix"])
         settings.number_prefix = prefix
     await session.flush()
     return settings

@@ -11,10 +11,12 @@ from __future__ import annotations
 from enum import Enum
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.db import advisory_xact_lock, session_scope
 from core.errors import DomainError
 from core.events import record_event
-from core.plugins import call_first_optional
+from core.plugins import call_hook
 from plugins.oms_orders.models import Order, Payment
 from plugins.oms_orders.service.common import (
     OrderContext,
@@ -60,7 +62,15 @@ async def _repeat(
     gateway: str | None,
     reference: str | None,
 ) -> Payment | None:
-    """The payment a retry repeats, if this is one; a key reused otherwise is refused."""
+    """The payment a retry repeats, if this is one; a key reused otherwise is refused.
+
+    Under an advisory lock on the key (PostgreSQL): the same key sent for two
+    orders at once is checked by one request after the other commits."""
+    if key is not None or (gateway is not None and reference is not None):
+        scope = session_scope(ctx.session)
+        await advisory_xact_lock(
+            ctx.session, f"oms_orders.payment:{scope.property_id}:{key}:{gateway}:{reference}"
+        )
     if key is not None:
         found = await ctx.session.scalar(select(Payment).where(Payment.idempotency_key == key))
     elif gateway is not None and reference is not None:
@@ -134,7 +144,7 @@ async def record_payment(
     add_timeline(ctx, order, "payment", f"{amount_minor} {order.currency} by {method}{via}")
     await ctx.session.flush()
     record_event(
-        ctx.session, "order.payment_recorded",
+        ctx.session, "oms_orders.payment_recorded",
         {**OrderSnapshot.of(order).payload(), "payment_id": payment.id,
          "amount_minor": amount_minor, "method": payment.method, "gateway": gateway},
         clock=ctx.clock,
@@ -142,6 +152,28 @@ async def record_payment(
     if status is PaymentStatus.PAID and order.status == OrderStatus.UNCONFIRMED.value:
         await change_status(ctx, order, OrderStatus.CONFIRMED, "paid in full")
     return order, payment
+
+
+async def payment_to_refund(session: AsyncSession, order_id: int, amount_minor: int) -> int | None:
+    """The payment a refund of ``amount_minor`` goes back on: the latest one with that
+    much left to refund (through its gateway, if it had one); None when no single
+    payment covers it (the refund is then recorded by hand)."""
+    rows = list(
+        await session.scalars(
+            select(Payment).where(Payment.order_id == order_id).order_by(Payment.id.desc())
+        )
+    )
+    refunded: dict[int, int] = {}
+    for row in rows:
+        if row.kind == PaymentKind.REFUND.value and row.refunded_payment_id is not None:
+            refunded[row.refunded_payment_id] = (
+                refunded.get(row.refunded_payment_id, 0) + row.amount_minor
+            )
+    for row in rows:
+        left = row.amount_minor - refunded.get(row.id, 0)
+        if row.kind == PaymentKind.PAYMENT.value and left >= amount_minor:
+            return row.id
+    return None
 
 
 async def record_refund(
@@ -194,11 +226,14 @@ async def record_refund(
             )  # fmt: skip
         if original.gateway is not None:
             gateway = original.gateway
-            reference = await call_first_optional(
-                ctx.hooks, "oms_orders_refund_payment", session=ctx.session,
+            answers = await call_hook(
+                ctx.hooks.oms_orders_refund_payment, session=ctx.session,
                 order=OrderSnapshot.of(order), payment=PaymentSnapshot.of(original),
                 amount_minor=amount_minor, clock=ctx.clock,
+                idempotency_key=idempotency_key
+                or f"refund:{original.id}:{already}:{amount_minor}",
             )  # fmt: skip
+            reference = next((answer for answer in answers if answer is not None), None)
             if reference is None:
                 raise DomainError(
                     OrderErrorCode.GATEWAY_UNAVAILABLE,
@@ -218,7 +253,7 @@ async def record_refund(
     add_timeline(ctx, order, "refund", f"{amount_minor} {order.currency} refunded {note}".strip())
     await ctx.session.flush()
     record_event(
-        ctx.session, "order.refund_recorded",
+        ctx.session, "oms_orders.refund_recorded",
         {**OrderSnapshot.of(order).payload(), "payment_id": refund.id,
          "amount_minor": amount_minor},
         clock=ctx.clock,

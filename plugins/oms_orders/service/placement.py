@@ -33,7 +33,7 @@ from plugins.oms_orders.service.common import (
 from plugins.oms_orders.service.customers import AddressSpec, customer_for_order, normalized_email
 from plugins.oms_orders.service.errors import OrderErrorCode, invalid, positive_quantity
 from plugins.oms_orders.service.snapshots import OrderSnapshot
-from plugins.oms_orders.transitions import OrderStatus, PaymentStatus
+from plugins.oms_orders.transitions import OrderStatus, PaymentStatus, payment_status_for
 
 MAX_LINES = 250
 MAX_KEY_LENGTH = 120
@@ -247,13 +247,18 @@ async def place_order(ctx: OrderContext, spec: OrderSpec, *, currency: str) -> t
         ctx.session, email=email, name=spec.customer_name.strip(), phone=spec.phone.strip(),
         clock=ctx.clock,
     )  # fmt: skip
+    payment_status = payment_status_for(totals.total, 0, 0)
     expires_at = None
-    if not spec.confirm and settings.unpaid_expiry_minutes > 0:
+    if (
+        not spec.confirm
+        and payment_status is PaymentStatus.NOT_PAID
+        and settings.unpaid_expiry_minutes > 0
+    ):
         expires_at = now + dt.timedelta(minutes=settings.unpaid_expiry_minutes)
     order = Order(
         number=number, idempotency_key=key, request_hash=request_hash,
         channel=spec.channel.value, channel_reference=spec.channel_reference,
-        status=OrderStatus.UNCONFIRMED.value, payment_status=PaymentStatus.NOT_PAID.value,
+        status=OrderStatus.UNCONFIRMED.value, payment_status=payment_status.value,
         customer_id=customer.id, email=email, currency=currency,
         subtotal_minor=totals.subtotal, discount_minor=totals.discount,
         shipping_minor=totals.shipping, tax_minor=totals.tax, total_minor=totals.total,
@@ -287,9 +292,11 @@ async def place_order(ctx: OrderContext, spec: OrderSpec, *, currency: str) -> t
     add_timeline(ctx, order, "placed", f"placed on the {channel} channel", to_status=order.status)
     await ctx.session.flush()
     snapshot = OrderSnapshot.of(order)
-    record_event(ctx.session, "order.placed", snapshot.payload(), clock=ctx.clock)
+    record_event(ctx.session, "oms_orders.order_placed", snapshot.payload(), clock=ctx.clock)
     await ctx.announce("oms_orders_order_placed", order=snapshot)
     if spec.confirm:
         await change_status(ctx, order, OrderStatus.CONFIRMED, "confirmed when placed")
+    elif payment_status is PaymentStatus.PAID:
+        await change_status(ctx, order, OrderStatus.CONFIRMED, "nothing to pay")
     await ctx.session.flush()
     return order, True

@@ -28,7 +28,7 @@ from plugins.oms_orders.service.errors import (
     not_found,
     positive_quantity,
 )
-from plugins.oms_orders.service.payments import record_refund
+from plugins.oms_orders.service.payments import payment_to_refund, record_refund
 from plugins.oms_orders.service.snapshots import OrderSnapshot, ReturnSnapshot
 from plugins.oms_orders.transitions import OrderStatus
 
@@ -158,6 +158,8 @@ async def receive_return(
     """Receive a requested return: each line restocked (back on hand at ``location``) or
     written off, the order partially returned or returned, and ``refund_minor`` (if
     given) refunded in the same transaction. Lines left out are restocked."""
+    if refund_minor is not None and refund_minor < 0:
+        raise invalid("a refund is a positive amount (or 0 for none)", ["refund"])
     order, order_return = await _locked_return(ctx, return_id)
     if order_return.status != ReturnStatus.REQUESTED.value:
         raise DomainError(
@@ -209,16 +211,17 @@ async def receive_return(
         ctx, order, OrderStatus.RETURNED if everything_back else OrderStatus.PARTIALLY_RETURNED
     )
     await ctx.session.flush()
-    if refund_minor is not None and refund_minor > 0:
+    if refund_minor:
         order, refund = await record_refund(
             ctx, order.id, amount_minor=refund_minor, method="original",
+            payment_id=await payment_to_refund(ctx.session, order.id, refund_minor),
             note=f"return {order_return.number}",
         )  # fmt: skip
         order_return.refund_payment_id = refund.id
     snapshot = OrderSnapshot.of(order)
     returned = ReturnSnapshot.of(order_return, received)
     record_event(
-        ctx.session, "order.returned",
+        ctx.session, "oms_orders.order_returned",
         {**snapshot.payload(), "return_id": order_return.id, "return_number": order_return.number,
          "lines": [{"sku": s, "quantity": q, "restocked": r} for s, q, r in received],
          "suggested_refund_minor": suggested_refund(order, value)},

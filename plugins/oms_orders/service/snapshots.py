@@ -38,7 +38,7 @@ class OrderSnapshot:
         )  # fmt: skip
 
     def payload(self) -> dict[str, object]:
-        """The JSON form recorded in ``order.*`` events."""
+        """The JSON form recorded in ``oms_orders.*`` events."""
         return {
             "order_id": self.id, "number": self.number, "status": self.status,
             "payment_status": self.payment_status, "channel": self.channel,

@@ -59,11 +59,11 @@ async def test_web_order_from_placement_to_delivered(store: Store) -> None:
     assert kinds(final) == ["placed", "payment", "status_changed", "fulfilled", "status_changed",
                             "delivered"]  # fmt: skip
     assert all(entry["actor"].startswith("user:") for entry in final["timeline"])
-    changes = await store.events("order.status_changed")
+    changes = await store.events("oms_orders.order_status_changed")
     assert [(e["from_status"], e["status"]) for e in changes] == [
         ("unconfirmed", "confirmed"), ("confirmed", "fulfilled"),
     ]  # fmt: skip
-    assert [e["number"] for e in await store.events("order.placed")] == ["1001"]
+    assert [e["number"] for e in await store.events("oms_orders.order_placed")] == ["1001"]
     await store.assert_stock_matches_ledger()
 
 
@@ -99,7 +99,8 @@ async def test_cancel_releases_the_stock_and_a_shipped_line_cannot_be_canceled(
     assert canceled["order"]["closedAt"] is not None
     assert await store.level("BEANS") == {"onHand": 2, "allocated": 0, "available": 2}
     assert ("RELEASE", 0, -2) in await store.ledger("order:1001")
-    assert [e["reason"] for e in await store.events("order.canceled")] == ["changed mind"]
+    canceled_events = await store.events("oms_orders.order_canceled")
+    assert [e["reason"] for e in canceled_events] == ["changed mind"]
 
     shipped = await store.place("c-2", ("TOTE", 2), confirm=True)
     await store.ok(
@@ -163,7 +164,7 @@ async def test_return_with_restock_write_off_and_refund(store: Store) -> None:
         {"sku": "TOTE", "quantity": 1, "restocked": False},
     ]
     assert await store.level("SOAP") == {"onHand": 9, "allocated": 0, "available": 9}
-    assert [len(e["lines"]) for e in await store.events("order.returned")] == [1, 2]
+    assert [len(e["lines"]) for e in await store.events("oms_orders.order_returned")] == [1, 2]
     await store.assert_stock_matches_ledger()
 
 
@@ -206,7 +207,7 @@ async def test_the_same_idempotency_key_twice_makes_one_order(store: Store) -> N
     assert (first["created"], again["created"]) == (True, False)
     assert again["order"]["id"] == first["order"]["id"]
     assert await store.level("SOAP") == {"onHand": 10, "allocated": 2, "available": 8}
-    assert len(await store.events("order.placed")) == 1
+    assert len(await store.events("oms_orders.order_placed")) == 1
 
     before = await store.snapshot()
     changed = {**input, "lines": [{"sku": "SOAP", "quantity": 3}]}

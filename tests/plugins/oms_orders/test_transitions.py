@@ -47,6 +47,7 @@ def test_transitions(current: OrderStatus, target: OrderStatus, allowed: bool) -
     ("total", "paid", "refunded", "status"),
     [
         (1000, 0, 0, PaymentStatus.NOT_PAID),
+        (0, 0, 0, PaymentStatus.PAID),  # a free order
         (1000, 400, 0, PaymentStatus.PARTIALLY_PAID),
         (1000, 1000, 0, PaymentStatus.PAID),
         (1000, 1000, 300, PaymentStatus.PARTIALLY_REFUNDED),
