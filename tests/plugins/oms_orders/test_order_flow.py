@@ -246,3 +246,28 @@ async def test_an_order_on_a_property_without_inventory(make_store) -> None:
         "INVALID_INPUT",
     )
     assert error["field"] == ["lines", "0", "unitPrice"]
+
+
+async def test_a_free_order_is_paid_and_confirmed_at_once(store: Store) -> None:
+    order = await store.place("free-1", ("SOAP", 1), discount="6.50")
+    assert order["total"]["amount"] == "0.00"
+    assert (order["status"], order["paymentStatus"]) == ("CONFIRMED", "PAID")
+    assert order["expiresAt"] is None
+    assert order["timeline"][-1]["detail"] == "nothing to pay"
+
+
+async def test_numbers_take_the_prefix_and_a_prefix_cannot_end_in_a_digit(store: Store) -> None:
+    await store.fails("updateOrderSettings", {"numberPrefix": "A1"}, "INVALID_INPUT")
+    settings = await store.ok("updateOrderSettings", {"numberPrefix": "WEB-", "taxRate": 2000})
+    assert settings["settings"] == {
+        "numberPrefix": "WEB-", "nextNumber": 1001, "taxRate": 2000,
+        "pricesIncludeTax": False, "unpaidExpiryMinutes": 60,
+    }  # fmt: skip
+    order = await store.place("pre-1", ("TOTE", 1))
+    assert order["number"] == "WEB-1001"
+    assert (order["tax"]["amount"], order["total"]["amount"]) == ("4.80", "28.80")
+    # Prices that include the tax: the total is the catalog price, the tax is inside it.
+    await store.ok("updateOrderSettings", {"pricesIncludeTax": True})
+    order = await store.place("pre-2", ("TOTE", 1))
+    assert order["number"] == "WEB-1002"
+    assert (order["tax"]["amount"], order["total"]["amount"]) == ("4.00", "24.00")
