@@ -152,7 +152,7 @@ class OrderEvent(PropertyScoped, Base):
 
 
 class Fulfillment(PropertyScoped, Base):
-    """One shipment of some of an order's units, from one location."""
+    """One shipment of some of an order's units."""
 
     __tablename__ = "ord_fulfillments"
     __table_args__ = (
@@ -164,7 +164,8 @@ class Fulfillment(PropertyScoped, Base):
     order_id: Mapped[int] = mapped_column(BigIntPK, ForeignKey("ord_orders.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)  # 1, 2, ... within the order
     status: Mapped[str] = mapped_column(String(20))  # shipped, delivered
-    location: Mapped[str | None] = mapped_column(String(64))  # the location's code
+    # The code of the location it left from (several, comma-joined, if split).
+    location: Mapped[str | None] = mapped_column(String(200))
     carrier: Mapped[str] = mapped_column(String(80), default="")
     tracking_number: Mapped[str] = mapped_column(String(120), default="")
     tracking_url: Mapped[str] = mapped_column(String(500), default="")

@@ -159,7 +159,10 @@ class Fulfillment(relay.Node):
     id: relay.NodeID[int]
     number: int = strawberry.field(description="1, 2, ... within the order.")
     status: FulfillmentStatusEnum  # type: ignore[valid-type]
-    location: str | None = strawberry.field(description="Code of the location it left from.")
+    location: str | None = strawberry.field(
+        description="Code of the location it left from (several, comma-joined, when the "
+        "units came from more than one)."
+    )
     carrier: str
     tracking_number: str
     tracking_url: str

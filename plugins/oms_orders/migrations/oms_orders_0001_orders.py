@@ -235,7 +235,7 @@ def upgrade() -> None:
         sa.Column("order_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("location", sa.String(length=64), nullable=True),
+        sa.Column("location", sa.String(length=200), nullable=True),
         sa.Column("carrier", sa.String(length=80), nullable=False),
         sa.Column("tracking_number", sa.String(length=120), nullable=False),
         sa.Column("tracking_url", sa.String(length=500), nullable=False),

@@ -118,7 +118,7 @@ async def fulfill_order(
         )  # fmt: skip
         # Where the ledger says the units left from, when the caller did not say.
         codes = sorted({part["location"] for part in shipped_from or []})
-        location = location or (", ".join(codes)[:64] or None)
+        location = location or (", ".join(codes)[:200] or None)
     number = 1 + int(
         await ctx.session.scalar(
             select(func.count()).select_from(Fulfillment).where(Fulfillment.order_id == order.id)

@@ -9,6 +9,7 @@ retry record nothing twice.
 from __future__ import annotations
 
 from enum import Enum
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -62,31 +63,35 @@ async def _repeat(
     gateway: str | None,
     reference: str | None,
 ) -> Payment | None:
-    """The payment a retry repeats, if this is one; a key reused otherwise is refused.
+    """The payment a retry repeats, if this is one; a key or a gateway reference reused
+    for another payment is refused. Both are unique per property, each checked on its own.
 
-    Under an advisory lock on the key (PostgreSQL): the same key sent for two
-    orders at once is checked by one request after the other commits."""
-    if key is not None or (gateway is not None and reference is not None):
-        scope = session_scope(ctx.session)
-        await advisory_xact_lock(
-            ctx.session, f"oms_orders.payment:{scope.property_id}:{key}:{gateway}:{reference}"
-        )
+    Under advisory locks on them (PostgreSQL): the same key or reference sent for
+    two orders at once is checked by one request after the other commits."""
+    prefix = f"oms_orders.payment:{session_scope(ctx.session).property_id}"
+    lookups: list[tuple[str, Any, str]] = []  # (input field, condition, lock name)
     if key is not None:
-        found = await ctx.session.scalar(select(Payment).where(Payment.idempotency_key == key))
-    elif gateway is not None and reference is not None:
-        found = await ctx.session.scalar(
-            select(Payment).where(Payment.gateway == gateway, Payment.reference == reference)
-        )
-    else:
-        return None
-    if found is None:
-        return None
-    if (found.order_id, found.kind, found.amount_minor) != (order_id, kind.value, amount_minor):
-        raise DomainError(
-            OrderErrorCode.IDEMPOTENCY_KEY_REUSED,
-            "this idempotency key (or gateway reference) was used for another payment",
-            field=["idempotencyKey" if key is not None else "reference"],
-        )
+        lookups.append(("idempotencyKey", Payment.idempotency_key == key, f"{prefix}:key:{key}"))
+    if gateway is not None and reference is not None:
+        lookups.append((
+            "reference", (Payment.gateway == gateway) & (Payment.reference == reference),
+            f"{prefix}:ref:{gateway}:{reference}",
+        ))  # fmt: skip
+    # Always in one order, so two requests holding one lock each never wait on each other.
+    for lock in sorted(lock for _, _, lock in lookups):
+        await advisory_xact_lock(ctx.session, lock)
+    found: Payment | None = None
+    for field, condition, _ in lookups:
+        match = await ctx.session.scalar(select(Payment).where(condition))
+        if match is None:
+            continue
+        if (match.order_id, match.kind, match.amount_minor) != (order_id, kind.value, amount_minor):
+            raise DomainError(
+                OrderErrorCode.IDEMPOTENCY_KEY_REUSED,
+                "this idempotency key (or gateway reference) was used for another payment",
+                field=[field],
+            )
+        found = found or match
     return found
 
 

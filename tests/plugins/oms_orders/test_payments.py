@@ -47,6 +47,7 @@ async def report_gateway_payment(
     reference: str,
     *,
     plugins: set[str] = GATEWAY_PLUGINS,
+    idempotency_key: str | None = None,
 ) -> int:
     """What a payment plugin does when its provider says money came in: the service API,
     in a transaction of the property, with the property's hooks. Returns the payment's pk."""
@@ -57,7 +58,7 @@ async def report_gateway_payment(
         )  # fmt: skip
         _, payment = await record_payment(
             ctx, pk_of(order_id, "Order"), amount_minor=amount_minor, method="card",
-            gateway="fake", reference=reference,
+            gateway="fake", reference=reference, idempotency_key=idempotency_key,
         )  # fmt: skip
         return payment.id
 
@@ -243,6 +244,12 @@ async def test_a_gateway_payment_reported_twice_is_recorded_once(
     with pytest.raises(DomainError) as refused:
         await report_gateway_payment(concierge, store, other["id"], 1300, "ch_1")
     assert refused.value.code is OrderErrorCode.IDEMPOTENCY_KEY_REUSED
+    assert refused.value.field == ["reference"]
+    # Nor under a fresh idempotency key: the reference is checked on its own.
+    with pytest.raises(DomainError) as refused:
+        await report_gateway_payment(
+            concierge, store, other["id"], 1300, "ch_1", idempotency_key="fresh"
+        )
     assert refused.value.field == ["reference"]
     assert await store.snapshot() == before
 
