@@ -26,6 +26,7 @@ from strawberry import relay
 # strawberry's relay.Edge is generic in its own NodeType; Connection must use the same one.
 from strawberry.relay.types import NodeType as NodeT
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
 
 from core.graphql.errors import ClientError
 
@@ -225,6 +226,23 @@ def page_size(info: Info, first: int | None) -> int:
     return first
 
 
+def wants_total_count(info: Info) -> bool:
+    """Whether the connection being resolved selects ``totalCount`` (directly or through a
+    fragment). Counting every match costs more than the page itself on a large table,
+    so :func:`paginate` skips it when nobody asked."""
+
+    def among(selections: Iterable[Any]) -> bool:
+        for selection in selections:
+            if isinstance(selection, SelectedField):
+                if selection.name == "totalCount":
+                    return True
+            elif among(selection.selections):  # an inline fragment or a fragment spread
+                return True
+        return False
+
+    return any(among(field.selections) for field in info.selected_fields)
+
+
 async def paginate(
     info: Info,
     statement: Select[Any],
@@ -238,7 +256,8 @@ async def paginate(
     """One page of ``statement``'s rows ordered by (sort_key, pk), after a keyset cursor.
 
     ``statement`` selects one ORM entity and carries the filters. Keep an index
-    on (sort_key, pk) for the lists that grow.
+    on (sort_key, pk) for the lists that grow. The total is counted only when
+    the query selects ``totalCount`` (0 otherwise, and never shown).
     """
     limit = page_size(info, first)
     count_statement = select(func.count()).select_from(statement.order_by(None).subquery())
@@ -254,7 +273,7 @@ async def paginate(
         )
         ordered = ordered.where(beyond)
     async with info.context.db() as session:
-        total = int(await session.scalar(count_statement) or 0)
+        total = int(await session.scalar(count_statement) or 0) if wants_total_count(info) else 0
         rows = list((await session.scalars(ordered.limit(limit + 1))).all())
     has_next = len(rows) > limit
     rows = rows[:limit]
