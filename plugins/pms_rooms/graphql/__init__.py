@@ -1,0 +1,10 @@
+"""GraphQL of pms_rooms: thin types and fields over service/."""
+
+from core.graphql import GraphQLContribution
+
+
+def contribution() -> GraphQLContribution:
+    from plugins.pms_rooms.graphql.mutations import RoomsMutation
+    from plugins.pms_rooms.graphql.queries import RoomsQuery
+
+    return GraphQLContribution(query=RoomsQuery, mutation=RoomsMutation)

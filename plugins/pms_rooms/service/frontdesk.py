@@ -1,0 +1,175 @@
+"""The front desk: check-in (and its revert), check-out, early departures, room moves."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+
+from core.errors import DomainError
+from plugins.pms_rooms.models import FolioLine, Reservation, Room, RoomNight
+from plugins.pms_rooms.service.assignment import claim_room, out_of_order_rooms, release_nights
+from plugins.pms_rooms.service.common import (
+    RoomsContext,
+    add_history,
+    announce_reservation,
+    invalid_transition,
+    lock_reservation,
+    move_status,
+    settings_for,
+)
+from plugins.pms_rooms.service.errors import RoomsErrorCode, invalid, not_found
+from plugins.pms_rooms.service.folios import _locked_folio
+from plugins.pms_rooms.transitions import ReservationStatus
+
+
+async def _room(ctx: RoomsContext, reservation: Reservation) -> Room:
+    room = await ctx.session.get(Room, reservation.room_id) if reservation.room_id else None
+    if room is None:
+        raise DomainError(
+            RoomsErrorCode.INVALID_INPUT, f"reservation {reservation.number} has no room",
+            field=["reservation"],
+        )  # fmt: skip
+    return room
+
+
+async def check_in(ctx: RoomsContext, reservation_id: int) -> Reservation:
+    """Check a confirmed reservation in: its arrival date is the business date (or has
+    passed, the stay not yet over), its room is in order and, when a plugin answers
+    (pms_housekeeping), ready."""
+    reservation = await lock_reservation(ctx.session, reservation_id, field=["reservation"])
+    if reservation.status != ReservationStatus.CONFIRMED.value:
+        raise invalid_transition(reservation, ReservationStatus.IN_HOUSE)
+    today = (await settings_for(ctx.session, ctx.clock)).business_date
+    if reservation.arrival > today:
+        raise DomainError(
+            RoomsErrorCode.ARRIVAL_NOT_REACHED,
+            f"reservation {reservation.number} arrives {reservation.arrival.isoformat()}, the "
+            f"business date is {today.isoformat()}", field=["reservation"],
+        )  # fmt: skip
+    if reservation.departure <= today:
+        raise invalid_transition(reservation, ReservationStatus.IN_HOUSE, "its stay is over")
+    room = await _room(ctx, reservation)
+    if room.id in await out_of_order_rooms(ctx, today, today + dt.timedelta(days=1)):
+        raise DomainError(
+            RoomsErrorCode.ROOM_OUT_OF_ORDER, f"room {room.number} is out of order",
+            field=["reservation"],
+        )  # fmt: skip
+    answers = await ctx.ask("pms_rooms_room_ready", room_id=room.id, room_number=room.number)
+    if any(answer is False for answer in answers):
+        raise DomainError(
+            RoomsErrorCode.ROOM_NOT_READY, f"room {room.number} is not ready yet",
+            field=["reservation"], room=room.number,
+        )  # fmt: skip
+    move_status(reservation, ReservationStatus.IN_HOUSE)
+    reservation.checked_in_at = ctx.clock.now()
+    add_history(ctx, reservation, "checked_in", f"room {room.number}")
+    await announce_reservation(
+        ctx, reservation, "pms_rooms_reservation_checked_in", "reservation_checked_in",
+        room_number=room.number,
+    )  # fmt: skip
+    return reservation
+
+
+async def revert_check_in(ctx: RoomsContext, reservation_id: int) -> Reservation:
+    """Undo a check-in made by mistake, on the business date it was made and before the
+    night audit charged a night."""
+    reservation = await lock_reservation(ctx.session, reservation_id, field=["reservation"])
+    if reservation.status != ReservationStatus.IN_HOUSE.value:
+        raise invalid_transition(reservation, ReservationStatus.CONFIRMED)
+    folio = await _locked_folio(ctx.session, reservation)
+    charged = await ctx.session.scalar(
+        select(FolioLine.id).where(FolioLine.folio_id == folio.id, FolioLine.source == "room")
+    )
+    if charged is not None:
+        raise invalid_transition(
+            reservation, ReservationStatus.CONFIRMED, "a night has been charged"
+        )
+    room = await _room(ctx, reservation)
+    move_status(reservation, ReservationStatus.CONFIRMED)
+    reservation.checked_in_at = None
+    add_history(ctx, reservation, "check_in_reverted", f"room {room.number}")
+    await announce_reservation(
+        ctx, reservation, "pms_rooms_check_in_reverted", "check_in_reverted",
+        room_number=room.number,
+    )  # fmt: skip
+    return reservation
+
+
+async def check_out(
+    ctx: RoomsContext, reservation_id: int, *, override_note: str | None = None
+) -> Reservation:
+    """Check out: the folio balance is zero, or ``override_note`` says why it may stay open
+    (the balance goes to the invoice unpaid). Before the departure date this is an early
+    departure: the remaining nights are released. The folio closes."""
+    reservation = await lock_reservation(ctx.session, reservation_id, field=["reservation"])
+    if reservation.status != ReservationStatus.IN_HOUSE.value:
+        raise invalid_transition(reservation, ReservationStatus.CHECKED_OUT)
+    folio = await _locked_folio(ctx.session, reservation)
+    note = (override_note or "").strip()
+    if len(note) > 500:
+        raise invalid("a note has at most 500 characters", ["overrideNote"])
+    if folio.balance_minor != 0 and not note:
+        raise DomainError(
+            RoomsErrorCode.OPEN_BALANCE,
+            f"folio {folio.number} has a balance of {folio.balance_minor} (minor units): settle "
+            "it, or check out with an override note", field=["reservation"],
+        )  # fmt: skip
+    today = (await settings_for(ctx.session, ctx.clock)).business_date
+    room = await _room(ctx, reservation)
+    if today < reservation.departure:
+        release_from = max(today, reservation.arrival + dt.timedelta(days=1))
+        released = await release_nights(ctx, reservation, from_night=release_from)
+        if released:
+            reservation.departure = release_from
+            add_history(ctx, reservation, "early_departure", f"{len(released)} nights released")
+    move_status(reservation, ReservationStatus.CHECKED_OUT)
+    reservation.checked_out_at = ctx.clock.now()
+    folio.status = "closed"
+    folio.closed_at = ctx.clock.now()
+    folio.close_note = note
+    add_history(ctx, reservation, "checked_out", note or f"room {room.number}")
+    await announce_reservation(
+        ctx, reservation, "pms_rooms_reservation_checked_out", "reservation_checked_out",
+        room_number=room.number, balance_minor=folio.balance_minor,
+    )  # fmt: skip
+    return reservation
+
+
+async def move_room(ctx: RoomsContext, reservation_id: int, room_number: str) -> Reservation:
+    """Move a reservation to another room of its type for the nights still to come (all of
+    them before arrival; from tonight on for an in-house guest)."""
+    reservation = await lock_reservation(ctx.session, reservation_id, field=["reservation"])
+    if reservation.status not in (
+        ReservationStatus.CONFIRMED.value,
+        ReservationStatus.IN_HOUSE.value,
+    ):
+        raise invalid_transition(reservation, ReservationStatus(reservation.status), "it has ended")
+    room = await ctx.session.scalar(select(Room).where(Room.number == room_number.strip()))
+    if room is None:
+        raise not_found(f"room {room_number}", ["room"])
+    if room.id == reservation.room_id:
+        raise invalid(f"the reservation is in room {room.number} already", ["room"])
+    today = (await settings_for(ctx.session, ctx.clock)).business_date
+    start = max(today, reservation.arrival)
+    if start >= reservation.departure:
+        raise invalid("no nights are left to move", ["reservation"])
+    old = await _room(ctx, reservation)
+    await release_nights(ctx, reservation, from_night=start)
+    await claim_room(ctx, reservation, start, reservation.departure, room_id=room.id)
+    reservation.room_id = room.id
+    add_history(ctx, reservation, "moved", f"room {old.number} -> {room.number} from {start}")
+    await announce_reservation(
+        ctx, reservation, "pms_rooms_reservation_changed", "reservation_changed",
+        from_room=old.number, to_room=room.number,
+    )  # fmt: skip
+    return reservation
+
+
+async def stay_rooms(ctx: RoomsContext, reservation_id: int) -> list[tuple[dt.date, int]]:
+    rows = await ctx.session.execute(
+        select(RoomNight.night, RoomNight.room_id)
+        .where(RoomNight.reservation_id == reservation_id)
+        .order_by(RoomNight.night)
+    )
+    return [(night, room_id) for night, room_id in rows]
