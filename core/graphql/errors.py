@@ -9,6 +9,8 @@ and is masked before it reaches a client.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import Enum
 from typing import Any, TypeVar
 
@@ -61,6 +63,18 @@ class ClientError(GraphQLError):
 
     def __init__(self, message: str, code: str = "BAD_REQUEST") -> None:
         super().__init__(message, extensions={"code": code})
+
+
+@contextmanager
+def as_client_error() -> Iterator[None]:
+    """Around a service call in a query resolver: queries have no payload errors, so an
+    expected failure there (a DomainError: arguments out of range, dates reversed) is
+    the client's malformed request, a top-level error with the DomainError's code and
+    message, never an internal error."""
+    try:
+        yield
+    except DomainError as exc:
+        raise ClientError(exc.message, code=exc.code.name) from None
 
 
 def is_client_facing(error: GraphQLError) -> bool:

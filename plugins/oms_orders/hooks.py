@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from core import hookimpl
 from core.db import Scope
@@ -11,6 +12,8 @@ from core.jobs import Job, JobContext
 from core.permissions import Permission
 from plugins.oms_orders.service.common import OrderContext, settings_for
 from plugins.oms_orders.service.lifecycle import expire_unpaid_orders
+
+log = logging.getLogger(__name__)
 
 
 @hookimpl
@@ -39,12 +42,16 @@ def concierge_permissions() -> list[Permission]:
 async def _expire_unpaid_orders(context: JobContext) -> int:
     expired = 0
     for tenant_id, property_id in await context.properties_with_plugin("oms_orders"):
-        async with context.transaction(Scope.tenant(tenant_id, property_id)) as session:
-            ctx = OrderContext(
-                session=session, hooks=await context.hooks_for(session, property_id),
-                clock=context.clock, actor="job:order_expiry",
-            )  # fmt: skip
-            expired += await expire_unpaid_orders(ctx)
+        try:
+            async with context.transaction(Scope.tenant(tenant_id, property_id)) as session:
+                ctx = OrderContext(
+                    session=session, hooks=await context.hooks_for(session, property_id),
+                    clock=context.clock, actor="job:order_expiry",
+                )  # fmt: skip
+                expired += await expire_unpaid_orders(ctx)
+        except Exception:
+            # One property's failure must not stop the others' expiry; retried next run.
+            log.exception("order expiry failed for property %s", property_id)
     return expired
 
 

@@ -175,4 +175,6 @@ def pms_rooms_post_charge(
     posting is announced through it: ``pms_rooms_charge_posted``). Returns
     ``{"line_id", "folio_id", "balance_minor"}``.
     Raises DomainError: NOT_IN_HOUSE (checked out, canceled, not arrived), NO_POST,
-    CREDIT_LIMIT_EXCEEDED, NOT_FOUND."""
+    CREDIT_LIMIT_EXCEEDED, NOT_FOUND, INVALID_INPUT (an amount not positive, a source
+    or description too long), CONFLICT (the reference posted with another amount).
+    A retry of a posted reference returns it, even after check-out."""

@@ -40,6 +40,9 @@ class HotelSettings(PropertyScoped, Base):
     id: Mapped[IdPK]
     check_in_time: Mapped[str] = mapped_column(String(5), default="15:00")
     check_out_time: Mapped[str] = mapped_column(String(5), default="11:00")
+    # The night audit closes business date D at this local time on D + 1: late
+    # arrivals until then still find their room.
+    night_audit_time: Mapped[str] = mapped_column(String(5), default="03:00")
     business_date: Mapped[dt.date] = mapped_column(Date)
     next_booking_number: Mapped[int] = mapped_column(BigInteger, default=1001)
     # A folio's default credit limit (POS charges to the room stop there); 0: none.

@@ -218,6 +218,9 @@ class UpdateGuestInput:
 class UpdateHotelSettingsInput:
     check_in_time: str | None = None
     check_out_time: str | None = None
+    night_audit_time: str | None = strawberry.field(
+        default=None, description="Local time (on the next day) the audit closes a date."
+    )
     default_credit_limit: Decimal | None = None
 
 
@@ -323,10 +326,14 @@ class RoomsMutation:
     async def create_rate_plan(self, info: Info, input: CreateRatePlanInput) -> RatePlanPayload:
         async def work(ctx: RoomsContext) -> RatePlanPayload:
             fee = input.cancellation_fee_value
-            fee_value = (
-                int(fee * 100) if input.cancellation_fee_kind == "percent"
-                else _minor(info, fee, ["cancellationFeeValue"])
-            )  # fmt: skip
+            if input.cancellation_fee_kind == "percent":
+                # A percentage with up to two decimals, kept in basis points (5000 = 50 %).
+                if fee != fee.quantize(Decimal("0.01")) or not 0 <= fee <= 100:
+                    raise invalid("a percentage from 0 to 100, two decimals at most",
+                                  ["cancellationFeeValue"])  # fmt: skip
+                fee_value = int(fee * 100)
+            else:
+                fee_value = _minor(info, fee, ["cancellationFeeValue"])
             row = await setup.create_rate_plan(
                 ctx.session,
                 setup.RatePlanSpec(
@@ -374,6 +381,11 @@ class RoomsMutation:
                 settings.check_in_time = _time(input.check_in_time, "checkInTime")
             if input.check_out_time is not None:
                 settings.check_out_time = _time(input.check_out_time, "checkOutTime")
+            if input.night_audit_time is not None:
+                audit_time = _time(input.night_audit_time, "nightAuditTime")
+                if audit_time > "12:00":
+                    raise invalid("the audit runs between midnight and noon", ["nightAuditTime"])
+                settings.night_audit_time = audit_time
             if input.default_credit_limit is not None:
                 limit = _minor(info, input.default_credit_limit, ["defaultCreditLimit"])
                 if limit < 0:

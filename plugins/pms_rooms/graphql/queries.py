@@ -9,7 +9,7 @@ import strawberry
 from sqlalchemy import func, select
 from strawberry.types import Info
 
-from core.graphql import Connection, Money, paginate, pk_of
+from core.graphql import Connection, Money, as_client_error, paginate, pk_of
 from core.graphql.permissions import public, requires
 from plugins.pms_rooms import models
 from plugins.pms_rooms.graphql.mutations import context_of
@@ -125,7 +125,7 @@ class RoomsQuery:
         self, info: Info, arrival: dt.date, departure: dt.date, adults: int = 1, children: int = 0
     ) -> list[RoomTypeOffer]:
         money = currency(info)
-        async with info.context.db() as session:
+        async with info.context.db() as session, as_client_error():
             offers = await availability_service.availability(
                 context_of(info, session), arrival, departure, adults, children
             )
@@ -163,7 +163,7 @@ class RoomsQuery:
         from_: Annotated[dt.date, strawberry.argument(name="from")],
         to: dt.date | None = None,
     ) -> list[AvailabilityDay]:
-        async with info.context.db() as session:
+        async with info.context.db() as session, as_client_error():
             days = await availability_service.calendar(
                 context_of(info, session), from_, to or from_ + dt.timedelta(days=30)
             )
@@ -199,8 +199,11 @@ class RoomsQuery:
                 guests = select(models.Guest.id).where(
                     func.lower(models.Guest.last_name).like(_contains(text), escape="\\")
                 )
+                booking = _contains(text)[1:-1]  # the escaped text, no wildcards around it
                 statement = statement.where(
-                    (r.number == text) | r.number.like(f"{text}-%") | r.guest_id.in_(guests)
+                    (r.number == text)
+                    | r.number.like(f"{booking}-%", escape="\\")
+                    | r.guest_id.in_(guests)
                 )
         page = await paginate(
             info, statement, sort_key=r.arrival, pk=r.id, first=first, after=after
@@ -216,7 +219,8 @@ class RoomsQuery:
             return Reservation.from_row(row) if row is not None else None
 
     @strawberry.field(
-        description="Confirmed reservations arriving on the business date (or `date`).",
+        description="Reservations arriving on the business date (or `date`): still to come, "
+        "or already checked in.",
         permission_classes=requires("reservations:read"),
     )
     async def arrivals(self, info: Info, date: dt.date | None = None) -> list[Reservation]:

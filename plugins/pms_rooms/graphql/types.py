@@ -447,6 +447,10 @@ class Reservation(relay.Node):
 class HotelSettings:
     check_in_time: str
     check_out_time: str
+    night_audit_time: str = strawberry.field(
+        description="The local time on the next day at which the night audit closes a "
+        "business date."
+    )
     business_date: dt.date = strawberry.field(
         description="The day the front desk works in; the night audit advances it."
     )
@@ -456,6 +460,7 @@ class HotelSettings:
     def from_row(cls, row: models.HotelSettings, currency: str) -> HotelSettings:
         return cls(
             check_in_time=row.check_in_time, check_out_time=row.check_out_time,
+            night_audit_time=row.night_audit_time,
             business_date=row.business_date,
             default_credit_limit=Money.from_minor(row.default_credit_limit_minor, currency),
         )  # fmt: skip

@@ -119,6 +119,7 @@ def upgrade() -> None:
         ),
         sa.Column("check_in_time", sa.String(length=5), nullable=False),
         sa.Column("check_out_time", sa.String(length=5), nullable=False),
+        sa.Column("night_audit_time", sa.String(length=5), nullable=False),
         sa.Column("business_date", sa.Date(), nullable=False),
         sa.Column("next_booking_number", sa.BigInteger(), nullable=False),
         sa.Column("default_credit_limit_minor", sa.BigInteger(), nullable=False),

@@ -1,10 +1,13 @@
 """The night audit: closes the business day.
 
-For the business date D, once D is over in the property's time zone: posts
-night D's room charge to every in-house folio, marks the reservations due on
-D that never arrived as no-shows, and advances the business date to D + 1.
-Run twice it does nothing the second time: the date has moved on, and each
-posting carries a reference (``room:D``) the folio accepts once.
+Business date D closes once the property's local clock reaches the audit time
+(03:00 by default) on D + 1, so guests arriving late on D still find their
+room. Closing D posts night D's room charge to every in-house folio, extends
+guests who stayed past their departure by the night (or notes that their
+room is sold), marks the reservations due by D that never arrived as
+no-shows, and advances the business date to D + 1. Run twice it does nothing
+the second time: the date has moved on, and each posting carries a reference
+(``room:D``) the folio accepts once.
 """
 
 from __future__ import annotations
@@ -15,8 +18,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from core.events import record_event
-from plugins.pms_rooms.models import Reservation
-from plugins.pms_rooms.service.common import RoomsContext, local_today, settings_for
+from plugins.pms_rooms.models import Reservation, Room
+from plugins.pms_rooms.service.assignment import _claim
+from plugins.pms_rooms.service.common import (
+    RoomsContext,
+    add_history,
+    local_now,
+    lock_reservation,
+    settings_for,
+)
 from plugins.pms_rooms.service.folios import post_line
 from plugins.pms_rooms.service.reservations import mark_no_show
 from plugins.pms_rooms.transitions import ReservationStatus
@@ -24,27 +34,63 @@ from plugins.pms_rooms.transitions import ReservationStatus
 
 @dataclass(frozen=True)
 class AuditResult:
-    business_date: dt.date | None  # the date closed; None when the day is not over yet
+    business_date: dt.date | None  # the date closed; None when it is not time yet
     room_charges: int = 0
     no_shows: int = 0
+    overstays: int = 0
+
+
+async def _extend_overstay(ctx: RoomsContext, reservation: Reservation, day: dt.date) -> bool:
+    """A guest still in house after their departure date stays night ``day`` too, in the
+    same room at their last night's price, if that room is free; else the front desk is
+    told (history) and nothing is charged."""
+    room = await ctx.session.get(Room, reservation.room_id) if reservation.room_id else None
+    if room is None or not await _claim(ctx, reservation, room.id, [day]):
+        add_history(
+            ctx, reservation, "overstay",
+            f"still in house on {day.isoformat()} but room "
+            f"{room.number if room else '?'} is sold that night: move or check out",
+        )  # fmt: skip
+        return False
+    prices = dict(reservation.nightly_prices)
+    prices[day.isoformat()] = prices[max(prices)] if prices else 0
+    reservation.nightly_prices = prices
+    reservation.total_minor = sum(prices.values())
+    reservation.departure = day + dt.timedelta(days=1)
+    add_history(ctx, reservation, "overstay", f"extended to {reservation.departure.isoformat()}")
+    return True
 
 
 async def run_night_audit(ctx: RoomsContext) -> AuditResult:
+    """Close the business date if its audit time has come; see the module docstring."""
     settings = await settings_for(ctx.session, ctx.clock, for_update=True)
     day = settings.business_date
-    if await local_today(ctx.session, ctx.clock) <= day:
-        return AuditResult(None)
-    charges = 0
-    in_house = await ctx.session.scalars(
-        select(Reservation)
-        .where(
-            Reservation.status == ReservationStatus.IN_HOUSE.value,
-            Reservation.arrival <= day,
-            Reservation.departure > day,
-        )
-        .order_by(Reservation.id)
+    closes_at = dt.datetime.combine(
+        day + dt.timedelta(days=1), dt.time.fromisoformat(settings.night_audit_time)
     )
-    for reservation in list(in_house):
+    now = await local_now(ctx.session, ctx.clock)
+    if now.replace(tzinfo=None) < closes_at:
+        return AuditResult(None)
+    charges = overstays = 0
+    in_house = (
+        await ctx.session.scalars(
+            select(Reservation.id)
+            .where(
+                Reservation.status == ReservationStatus.IN_HOUSE.value,
+                Reservation.arrival <= day,
+            )
+            .order_by(Reservation.id)
+        )
+    ).all()
+    for reservation_id in in_house:
+        # Under its lock: a check-out that committed meanwhile is seen, not charged.
+        reservation = await lock_reservation(ctx.session, reservation_id, field=["reservation"])
+        if reservation.status != ReservationStatus.IN_HOUSE.value:
+            continue
+        if reservation.departure <= day:
+            if not await _extend_overstay(ctx, reservation, day):
+                continue
+            overstays += 1
         price = reservation.nightly_prices.get(day.isoformat())
         if price is None:
             continue
@@ -66,8 +112,9 @@ async def run_night_audit(ctx: RoomsContext) -> AuditResult:
     settings.business_date = day + dt.timedelta(days=1)
     record_event(
         ctx.session, "pms_rooms.night_audit",
-        {"business_date": day.isoformat(), "room_charges": charges, "no_shows": no_shows},
+        {"business_date": day.isoformat(), "room_charges": charges, "no_shows": no_shows,
+         "overstays": overstays},
         clock=ctx.clock,
     )  # fmt: skip
     await ctx.session.flush()
-    return AuditResult(day, charges, no_shows)
+    return AuditResult(day, charges, no_shows, overstays)

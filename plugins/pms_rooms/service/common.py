@@ -43,11 +43,15 @@ class RoomsContext:
         )
 
 
+async def local_now(session: AsyncSession, clock: Clock) -> dt.datetime:
+    """Now in the property's time zone."""
+    prop = await session.get(Property, session_scope(session).property_id)
+    return clock.now().astimezone(ZoneInfo(prop.time_zone if prop is not None else "UTC"))
+
+
 async def local_today(session: AsyncSession, clock: Clock) -> dt.date:
     """Today in the property's time zone."""
-    prop = await session.get(Property, session_scope(session).property_id)
-    zone = ZoneInfo(prop.time_zone if prop is not None else "UTC")
-    return clock.now().astimezone(zone).date()
+    return (await local_now(session, clock)).date()
 
 
 async def settings_for(
@@ -60,7 +64,7 @@ async def settings_for(
     settings = await session.scalar(statement)
     if settings is None:
         settings = HotelSettings(
-            check_in_time="15:00", check_out_time="11:00",
+            check_in_time="15:00", check_out_time="11:00", night_audit_time="03:00",
             business_date=await local_today(session, clock), next_booking_number=1001,
             default_credit_limit_minor=0,
         )  # fmt: skip

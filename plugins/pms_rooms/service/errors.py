@@ -31,7 +31,6 @@ class RoomsErrorCode(Enum):
     NO_POST = "no_post"
     CREDIT_LIMIT_EXCEEDED = "credit_limit_exceeded"
     FOLIO_CLOSED = "folio_closed"
-    GUEST_MISMATCH = "guest_mismatch"
 
 
 def invalid(message: str, field: list[str] | None = None, **details: object) -> DomainError:

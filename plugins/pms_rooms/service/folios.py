@@ -74,9 +74,7 @@ async def post_line(
     if not reference or len(reference) > 120:
         raise invalid("a reference has 1 to 120 characters", ["reference"])
     folio = await _locked_folio(ctx.session, reservation)
-    existing = await ctx.session.scalar(
-        select(FolioLine).where(FolioLine.folio_id == folio.id, FolioLine.reference == reference)
-    )
+    existing = await _posted(ctx.session, folio, reference)
     if existing is not None:
         if (existing.kind, existing.amount_minor) != (kind, amount_minor):
             raise DomainError(
@@ -115,6 +113,12 @@ async def post_line(
     return line, True
 
 
+async def _posted(session: AsyncSession, folio: Folio, reference: str) -> FolioLine | None:
+    return await session.scalar(
+        select(FolioLine).where(FolioLine.folio_id == folio.id, FolioLine.reference == reference)
+    )
+
+
 async def _sum(session: AsyncSession, folio: Folio, kind: str) -> int:
     total = await session.scalar(
         select(func.coalesce(func.sum(FolioLine.amount_minor), 0)).where(
@@ -144,6 +148,14 @@ async def record_folio_entry(
         raise invalid("the amount must be positive", ["amount"])
     reservation = await lock_reservation(ctx.session, reservation_id, field=["reservation"])
     folio = await _locked_folio(ctx.session, reservation)
+    repeat = await _posted(ctx.session, folio, reference)
+    if repeat is not None:  # a retry: the first posting, whatever the limits say now
+        if repeat.kind != kind or abs(repeat.amount_minor) != amount_minor:
+            raise DomainError(
+                RoomsErrorCode.CONFLICT,
+                f"reference {reference!r} was posted with another amount", field=["reference"],
+            )  # fmt: skip
+        return reservation, repeat
     signed = amount_minor
     source = "manual"
     if kind == "payment":
@@ -211,8 +223,23 @@ async def post_outlet_charge(
 ) -> FolioLine:
     """A charge from an outlet (restaurant, bar, shop) to a guest's room: only while the
     stay is in house (departing today included), never for a reservation marked no-post,
-    never past its credit limit. Idempotent by ``reference``."""
+    never past its credit limit. Idempotent by ``reference``: a retry gets the first
+    posting back even after the guest checked out. A void is a negative sale, not a
+    negative charge: amounts are positive."""
+    if amount_minor <= 0:
+        raise invalid("an outlet's charge is a positive amount", ["amount"])
+    if not source.strip() or len(source) > 40:
+        raise invalid("a source has 1 to 40 characters", ["source"])
     reservation = await lock_reservation(ctx.session, reservation_id, field=["reservation"])
+    folio = await _locked_folio(ctx.session, reservation)
+    repeat = await _posted(ctx.session, folio, reference)
+    if repeat is not None:
+        if (repeat.kind, repeat.amount_minor) != ("charge", amount_minor):
+            raise DomainError(
+                RoomsErrorCode.CONFLICT,
+                f"reference {reference!r} was posted with another amount", field=["reference"],
+            )  # fmt: skip
+        return repeat
     if reservation.status != ReservationStatus.IN_HOUSE.value:
         raise DomainError(
             RoomsErrorCode.NOT_IN_HOUSE,
@@ -224,12 +251,8 @@ async def post_outlet_charge(
             RoomsErrorCode.NO_POST, f"reservation {reservation.number} takes no charges",
             field=["reservation"],
         )  # fmt: skip
-    folio = await _locked_folio(ctx.session, reservation)
-    already = await ctx.session.scalar(
-        select(FolioLine).where(FolioLine.folio_id == folio.id, FolioLine.reference == reference)
-    )
     limit = reservation.credit_limit_minor
-    if already is None and limit > 0 and folio.balance_minor + amount_minor > limit:
+    if limit > 0 and folio.balance_minor + amount_minor > limit:
         raise DomainError(
             RoomsErrorCode.CREDIT_LIMIT_EXCEEDED,
             f"the charge would take folio {folio.number} to "

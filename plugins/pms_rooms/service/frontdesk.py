@@ -118,10 +118,11 @@ async def check_out(
     today = (await settings_for(ctx.session, ctx.clock)).business_date
     room = await _room(ctx, reservation)
     if today < reservation.departure:
-        release_from = max(today, reservation.arrival + dt.timedelta(days=1))
-        released = await release_nights(ctx, reservation, from_night=release_from)
+        # Nights from tonight on are free again (all of them for a guest leaving on the
+        # day they came); the departure cannot move before the first night's morning.
+        released = await release_nights(ctx, reservation, from_night=today)
         if released:
-            reservation.departure = release_from
+            reservation.departure = max(today, reservation.arrival + dt.timedelta(days=1))
             add_history(ctx, reservation, "early_departure", f"{len(released)} nights released")
     move_status(reservation, ReservationStatus.CHECKED_OUT)
     reservation.checked_out_at = ctx.clock.now()
@@ -144,7 +145,11 @@ async def move_room(ctx: RoomsContext, reservation_id: int, room_number: str) ->
         ReservationStatus.CONFIRMED.value,
         ReservationStatus.IN_HOUSE.value,
     ):
-        raise invalid_transition(reservation, ReservationStatus(reservation.status), "it has ended")
+        raise DomainError(
+            RoomsErrorCode.INVALID_TRANSITION,
+            f"reservation {reservation.number} is {reservation.status.replace('_', ' ')}: only "
+            "a confirmed or in-house reservation moves", field=["reservation"],
+        )  # fmt: skip
     room = await ctx.session.scalar(select(Room).where(Room.number == room_number.strip()))
     if room is None:
         raise not_found(f"room {room_number}", ["room"])

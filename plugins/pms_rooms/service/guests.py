@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
@@ -46,7 +46,10 @@ async def guest_for_booking(session: AsyncSession, spec: GuestSpec, clock: Clock
     if spec.email:
         guest = await session.scalar(
             select(Guest)
-            .where(Guest.email == spec.email, Guest.last_name == spec.last_name)
+            .where(
+                Guest.email == spec.email,
+                func.lower(Guest.last_name) == spec.last_name.lower(),
+            )
             .order_by(Guest.id)
             .limit(1)
         )

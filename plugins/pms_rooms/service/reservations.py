@@ -103,6 +103,8 @@ async def price_stay(
     plan = await rate_plan_by_code(ctx.session, spec.rate_plan, [*path, "ratePlan"])
     if plan.room_type_id != room_type.id:
         raise invalid(f"rate plan {plan.code} is not for {room_type.code}", [*path, "ratePlan"])
+    if len(spec.notes) > 2000:
+        raise invalid("notes have at most 2000 characters", [*path, "notes"])
     if spec.adults < 1 or spec.children < 0:
         raise invalid("a party has at least one adult", [*path, "adults"])
     if spec.adults + spec.children > room_type.capacity:
@@ -171,7 +173,7 @@ async def book(ctx: RoomsContext, spec: BookingSpec) -> tuple[Booking, list[Rese
             arrival=stay.spec.arrival, departure=stay.spec.departure, adults=stay.spec.adults,
             children=stay.spec.children, status=ReservationStatus.CONFIRMED.value,
             channel=spec.channel.value, nightly_prices=stay.prices,
-            total_minor=sum(stay.prices.values()), notes=stay.spec.notes.strip()[:2000],
+            total_minor=sum(stay.prices.values()), notes=stay.spec.notes.strip(),
             no_post=False, credit_limit_minor=settings.default_credit_limit_minor,
             created_at=ctx.clock.now(),
         )  # fmt: skip

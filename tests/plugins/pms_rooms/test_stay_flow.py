@@ -3,7 +3,9 @@ checked out; canceled with a fee; no-shows; room moves; early departures."""
 
 from __future__ import annotations
 
-from hotel_kit import Hotel
+import datetime as dt
+
+from hotel_kit import AUDIT, Hotel
 
 
 async def test_a_stay_from_booking_to_check_out_with_night_audit_postings(hotel: Hotel) -> None:
@@ -159,3 +161,56 @@ async def test_check_out_with_an_open_balance_needs_an_override_note(hotel: Hote
     assert (folio["status"], folio["balance"]["amount"], folio["closeNote"]) == (
         "closed", "120.00", "invoiced to the company",
     )  # fmt: skip
+
+
+async def test_a_guest_leaving_on_the_day_they_came_frees_the_night(hotel: Hotel) -> None:
+    stay = await hotel.book("d-1", arrive=0, nights=2)
+    await hotel.ok("checkInReservation", {"reservation": stay["id"]})
+    out = (await hotel.ok(
+        "checkOutReservation", {"reservation": stay["id"], "overrideNote": "day use"}
+    ))["reservation"]  # fmt: skip
+    assert out["status"] == "CHECKED_OUT"
+    assert [n["roomNumber"] for n in out["nights"]] == [None, None]
+    assert await hotel.room_nights() == []
+    assert (await hotel.book("d-2", arrive=0, nights=1, room="101"))["room"]["number"] == "101"
+
+
+async def test_the_audit_waits_for_its_time_so_late_arrivals_keep_their_room(
+    hotel: Hotel,
+) -> None:
+    late = await hotel.book("l-1", arrive=0, nights=1)
+    # 00:30 local on the next day (the hotel is on UTC): the day is not closed yet.
+    next_day = hotel.today + dt.timedelta(days=1)
+    hotel.kit.clock.set(dt.datetime.combine(next_day, dt.time(0, 30), tzinfo=dt.UTC))
+    early = (await hotel.request(AUDIT)).ok()["runNightAudit"]
+    assert (early["closedBusinessDate"], early["noShows"]) == (None, 0)
+    await hotel.ok("checkInReservation", {"reservation": late["id"]})
+    hotel.kit.clock.set(dt.datetime.combine(next_day, dt.time(3, 30), tzinfo=dt.UTC))
+    closed = (await hotel.request(AUDIT)).ok()["runNightAudit"]
+    assert (closed["closedBusinessDate"], closed["roomCharges"], closed["noShows"]) == (
+        hotel.day(0), 1, 0,
+    )  # fmt: skip
+
+
+async def test_a_guest_staying_past_departure_is_extended_when_the_room_is_free(
+    hotel: Hotel,
+) -> None:
+    stay = await hotel.book("x-1", arrive=0, nights=1)
+    await hotel.ok("checkInReservation", {"reservation": stay["id"]})
+    await hotel.audit()  # night 0 charged; due out on day 1 but never checks out
+    audit = await hotel.audit()
+    assert audit["roomCharges"] == 1
+    extended = await hotel.reservation(stay["id"])
+    assert extended["departure"] == hotel.day(2)
+    assert [n["roomNumber"] for n in extended["nights"]] == ["101", "101"]
+    assert extended["folio"]["balance"]["amount"] == "240.00"
+    assert extended["history"][-1]["kind"] == "overstay"
+
+    # Room sold for the next night: nothing is charged and the desk is told.
+    await hotel.book("x-2", arrive=2, nights=1, room="101", last_name="Hopper")
+    audit = await hotel.audit()
+    assert audit["roomCharges"] == 0
+    stuck = await hotel.reservation(stay["id"])
+    assert "sold" in stuck["history"][-1]["detail"]
+    assert stuck["folio"]["balance"]["amount"] == "240.00"
+    await hotel.assert_folios_balance()
