@@ -3,6 +3,7 @@ held, no folio line."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -119,3 +120,15 @@ async def test_folio_entries_in_the_wrong_shape_change_nothing(hotel: Hotel) -> 
     for bad in ("garbage", stay["guest"]["id"]):
         await hotel.fails("checkInReservation", {"reservation": bad}, "NOT_FOUND")
     assert await hotel.snapshot() == before
+
+
+async def test_the_same_room_created_at_once_is_one_room_and_conflicts(hotel: Hotel) -> None:
+    # Past the service's own check, the database's unique constraint decides: the losers
+    # get CONFLICT, never an internal error (core.graphql.mutations.in_transaction).
+    results = await asyncio.gather(
+        *(hotel.send("createRoom", {"number": "501", "roomType": "DBL"}) for _ in range(10))
+    )
+    codes = sorted(e["code"] for r in results for e in r["errors"])
+    assert codes == ["CONFLICT"] * 9
+    rooms = await hotel.query('{ rooms(filter: {roomType: "DBL"}) { totalCount } }')
+    assert rooms["rooms"]["totalCount"] == 5
