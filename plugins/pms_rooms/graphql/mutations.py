@@ -110,9 +110,11 @@ class SetRateOverrideInput:
     price: Decimal | None = None
     min_stay: int | None = None
     max_stay: int | None = None
-    closed: bool = False
-    closed_to_arrival: bool = False
-    closed_to_departure: bool = False
+    closed: bool | None = strawberry.field(
+        default=None, description="Left out: unchanged (false on a new date)."
+    )
+    closed_to_arrival: bool | None = None
+    closed_to_departure: bool | None = None
 
 
 @strawberry.input

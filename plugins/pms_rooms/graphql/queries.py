@@ -125,10 +125,11 @@ class RoomsQuery:
         self, info: Info, arrival: dt.date, departure: dt.date, adults: int = 1, children: int = 0
     ) -> list[RoomTypeOffer]:
         money = currency(info)
-        async with info.context.db() as session, as_client_error():
-            offers = await availability_service.availability(
-                context_of(info, session), arrival, departure, adults, children
-            )
+        with as_client_error():
+            async with info.context.db() as session:
+                offers = await availability_service.availability(
+                    context_of(info, session), arrival, departure, adults, children
+                )
         return [
             RoomTypeOffer(
                 room_type_code=o.room_type.code, room_type_name=o.room_type.name,
@@ -163,10 +164,11 @@ class RoomsQuery:
         from_: Annotated[dt.date, strawberry.argument(name="from")],
         to: dt.date | None = None,
     ) -> list[AvailabilityDay]:
-        async with info.context.db() as session, as_client_error():
-            days = await availability_service.calendar(
-                context_of(info, session), from_, to or from_ + dt.timedelta(days=30)
-            )
+        with as_client_error():
+            async with info.context.db() as session:
+                days = await availability_service.calendar(
+                    context_of(info, session), from_, to or from_ + dt.timedelta(days=30)
+                )
         return [
             AvailabilityDay(
                 date=d.date, room_type_code=d.room_type.code, rooms=d.rooms, sold=d.sold,

@@ -199,7 +199,7 @@ class Guest(relay.Node):
     )
     async def stays(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> Connection[Reservation]:
+    ) -> Connection[Reservation] | None:
         statement = select(models.Reservation).where(models.Reservation.guest_id == self.id)
         page = await paginate(
             info, statement, sort_key=models.Reservation.arrival, pk=models.Reservation.id,

@@ -94,10 +94,8 @@ class CalendarDay:
     rooms: int
     sold: int
     out_of_order: int
-
-    @property
-    def free(self) -> int:
-        return max(self.rooms - self.sold - self.out_of_order, 0)
+    # Neither sold nor out of order (a sold room that goes out of order counts once).
+    free: int
 
 
 async def calendar(ctx: RoomsContext, start: dt.date, end: dt.date) -> list[CalendarDay]:
@@ -105,7 +103,8 @@ async def calendar(ctx: RoomsContext, start: dt.date, end: dt.date) -> list[Cale
 
     Two queries whatever the range: rooms per type, and room nights per (type, night).
     Out of order counts the rooms another plugin reports blocked on any night of the
-    range (a coarse figure for long ranges)."""
+    range (a coarse figure for long ranges); ``free`` leaves out rooms sold or out of
+    order, a room that is both once, so it matches what booking finds on one night."""
     if end <= start or (end - start).days > MAX_CALENDAR_DAYS:
         raise invalid(f"a calendar covers 1 to {MAX_CALENDAR_DAYS} days", ["to"])
     types = list(await ctx.session.scalars(select(RoomType).order_by(RoomType.code)))
@@ -123,19 +122,30 @@ async def calendar(ctx: RoomsContext, start: dt.date, end: dt.date) -> list[Cale
     )
     sold = {(type_id, night): int(count) for type_id, night, count in sold_rows}
     blocked_ids = await out_of_order_rooms(ctx, start, end)
-    blocked = Counter()
+    blocked_type: dict[int, int] = {}
+    blocked_sold: set[tuple[int, dt.date]] = set()
     if blocked_ids:
-        blocked = Counter(
-            await ctx.session.scalars(select(Room.room_type_id).where(Room.id.in_(blocked_ids)))
-        )
-    return [
-        CalendarDay(
-            night,
-            room_type,
-            rooms[room_type.id],
-            sold.get((room_type.id, night), 0),
-            blocked[room_type.id],
-        )
-        for night in nights(start, end)
-        for room_type in types
-    ]
+        blocked_type = dict(
+            (await ctx.session.execute(
+                select(Room.id, Room.room_type_id).where(Room.id.in_(blocked_ids))
+            )).all()
+        )  # fmt: skip
+        blocked_sold = {
+            (room_id, night)
+            for room_id, night in await ctx.session.execute(
+                select(RoomNight.room_id, RoomNight.night).where(
+                    RoomNight.room_id.in_(blocked_ids),
+                    RoomNight.night >= start,
+                    RoomNight.night < end,
+                )
+            )
+        }
+
+    def day(room_type: RoomType, night: dt.date) -> CalendarDay:
+        blocked = [room for room, kind in blocked_type.items() if kind == room_type.id]
+        blocked_unsold = sum(1 for room in blocked if (room, night) not in blocked_sold)
+        sold_count = sold.get((room_type.id, night), 0)
+        free = max(rooms[room_type.id] - sold_count - blocked_unsold, 0)
+        return CalendarDay(night, room_type, rooms[room_type.id], sold_count, len(blocked), free)
+
+    return [day(room_type, night) for night in nights(start, end) for room_type in types]

@@ -25,6 +25,7 @@ class RoomsErrorCode(Enum):
     ARRIVAL_NOT_REACHED = "arrival_not_reached"
     ROOM_NOT_READY = "room_not_ready"
     ROOM_OUT_OF_ORDER = "room_out_of_order"
+    ROOM_OCCUPIED = "room_occupied"
     OPEN_BALANCE = "open_balance"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     NOT_IN_HOUSE = "not_in_house"

@@ -153,7 +153,7 @@ async def record_folio_entry(
         if repeat.kind != kind or abs(repeat.amount_minor) != amount_minor:
             raise DomainError(
                 RoomsErrorCode.CONFLICT,
-                f"reference {reference!r} was posted with another amount", field=["reference"],
+                "this idempotency key was used for another posting", field=["idempotencyKey"],
             )  # fmt: skip
         return reservation, repeat
     signed = amount_minor
@@ -172,7 +172,7 @@ async def record_folio_entry(
     elif kind == "correction":
         charge = await ctx.session.get(FolioLine, corrects_line_id) if corrects_line_id else None
         if charge is None or charge.folio_id != folio.id or charge.kind != "charge":
-            raise not_found(f"charge on folio {folio.number}", ["line"])
+            raise not_found(f"charge on folio {folio.number}", ["corrects"])
         corrected = -int(
             await ctx.session.scalar(
                 select(func.coalesce(func.sum(FolioLine.amount_minor), 0)).where(
@@ -190,7 +190,8 @@ async def record_folio_entry(
         raise invalid(f"a folio line is one of {', '.join(KINDS)}", ["kind"])
     line, _ = await post_line(
         ctx, reservation, kind=kind, source=source, description=description,
-        amount_minor=signed, reference=reference, corrects_line_id=corrects_line_id,
+        amount_minor=signed, reference=reference,
+        corrects_line_id=corrects_line_id if kind == "correction" else None,
     )  # fmt: skip
     return reservation, line
 

@@ -55,6 +55,19 @@ async def check_in(ctx: RoomsContext, reservation_id: int) -> Reservation:
             RoomsErrorCode.ROOM_OUT_OF_ORDER, f"room {room.number} is out of order",
             field=["reservation"],
         )  # fmt: skip
+    occupant = await ctx.session.scalar(
+        select(Reservation.number).where(
+            Reservation.room_id == room.id,
+            Reservation.status == ReservationStatus.IN_HOUSE.value,
+            Reservation.id != reservation.id,
+        )
+    )
+    if occupant is not None:  # a guest due out who has not checked out yet
+        raise DomainError(
+            RoomsErrorCode.ROOM_OCCUPIED,
+            f"room {room.number} still has reservation {occupant} in house: check it out or "
+            "move this one", field=["reservation"], room=room.number,
+        )  # fmt: skip
     answers = await ctx.ask("pms_rooms_room_ready", room_id=room.id, room_number=room.number)
     if any(answer is False for answer in answers):
         raise DomainError(

@@ -132,12 +132,15 @@ async def rate_plan_by_code(session: AsyncSession, code: str, field: list[str]) 
 
 @dataclass(frozen=True)
 class OverrideSpec:
+    """What to set on each date; None leaves that part of an existing override as it is
+    (a restriction set later keeps an earlier price)."""
+
     price_minor: int | None = None
     min_stay: int | None = None
     max_stay: int | None = None
-    closed: bool = False
-    closed_to_arrival: bool = False
-    closed_to_departure: bool = False
+    closed: bool | None = None
+    closed_to_arrival: bool | None = None
+    closed_to_departure: bool | None = None
 
 
 async def set_rate_override(
@@ -168,10 +171,17 @@ async def set_rate_override(
     rows = []
     day = start
     while day <= end:
-        row = existing.get(day) or RateOverride(rate_plan_id=plan.id, date=day)
-        row.price_minor, row.min_stay, row.max_stay = spec.price_minor, spec.min_stay, spec.max_stay
-        row.closed, row.closed_to_arrival = spec.closed, spec.closed_to_arrival
-        row.closed_to_departure = spec.closed_to_departure
+        row = existing.get(day) or RateOverride(
+            rate_plan_id=plan.id, date=day, price_minor=None, min_stay=None, max_stay=None,
+            closed=False, closed_to_arrival=False, closed_to_departure=False,
+        )  # fmt: skip
+        for name in (
+            "price_minor", "min_stay", "max_stay", "closed", "closed_to_arrival",
+            "closed_to_departure",
+        ):  # fmt: skip
+            value = getattr(spec, name)
+            if value is not None:
+                setattr(row, name, value)
         session.add(row)
         rows.append(row)
         day += dt.timedelta(days=1)
