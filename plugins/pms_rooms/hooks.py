@@ -77,8 +77,8 @@ def concierge_jobs() -> list[Job]:
             name="pms_rooms.night_audit",
             interval=dt.timedelta(minutes=10),
             run=_night_audit,
-            description="Close each business day once it is over: room charges, no-shows, "
-            "the next business date.",
+            description="Close each business day at its audit time: room charges, "
+            "overstays, no-shows, the next business date.",
         )
     ]
 

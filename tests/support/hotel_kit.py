@@ -74,7 +74,7 @@ def mutation_document(name: str) -> str:
 
 
 AUDIT = (
-    "mutation { runNightAudit { closedBusinessDate businessDate roomCharges noShows"
+    "mutation { runNightAudit { closedBusinessDate businessDate roomCharges noShows overstays"
     f" errors {{ {ERROR_FIELDS} }} }} }}"
 )
 

@@ -285,11 +285,12 @@ class HotelSettingsPayload:
 @strawberry.type
 class NightAuditPayload:
     closed_business_date: dt.date | None = strawberry.field(
-        default=None, description="The day closed; null when it is not over yet."
+        default=None, description="The day closed; null before its audit time (nightAuditTime)."
     )
     business_date: dt.date | None = None
     room_charges: int = 0
     no_shows: int = 0
+    overstays: int = 0
     errors: list[RoomsError] = _errors()
 
 
@@ -558,7 +559,8 @@ class RoomsMutation:
         return await run(info, work, GuestPayload)
 
     @strawberry.mutation(
-        description="Close the business day now if it is over (the job does it on its own).",
+        description="Close the business day now if its audit time has come (the job does it on "
+        "its own).",
         permission_classes=requires("audit:run"),
     )
     async def run_night_audit(self, info: Info) -> NightAuditPayload:
@@ -568,6 +570,7 @@ class RoomsMutation:
             return NightAuditPayload(
                 closed_business_date=result.business_date, business_date=today,
                 room_charges=result.room_charges, no_shows=result.no_shows,
+                overstays=result.overstays,
             )  # fmt: skip
 
         return await run(info, work, NightAuditPayload)

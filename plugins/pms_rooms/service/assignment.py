@@ -71,6 +71,8 @@ async def _claim(
     )  # fmt: skip
     if result.rowcount == len(wanted):
         return True
+    if result.rowcount == 0:
+        return False
     await ctx.session.execute(
         delete(RoomNight).where(
             RoomNight.reservation_id == reservation.id,
@@ -128,12 +130,19 @@ async def claim_room(
 
 
 async def release_nights(
-    ctx: RoomsContext, reservation: Reservation, *, from_night: dt.date | None = None
+    ctx: RoomsContext,
+    reservation: Reservation,
+    *,
+    from_night: dt.date | None = None,
+    room_id: int | None = None,
 ) -> list[tuple[int, dt.date]]:
-    """Give back the reservation's nights (from ``from_night`` on); returns (room, night)."""
+    """Give back the reservation's nights (from ``from_night`` on, in ``room_id`` only if
+    given); returns (room, night)."""
     statement = select(RoomNight).where(RoomNight.reservation_id == reservation.id)
     if from_night is not None:
         statement = statement.where(RoomNight.night >= from_night)
+    if room_id is not None:
+        statement = statement.where(RoomNight.room_id == room_id)
     rows = list(await ctx.session.scalars(statement.order_by(RoomNight.night)))
     for row in rows:
         await ctx.session.delete(row)

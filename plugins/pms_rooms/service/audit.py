@@ -41,24 +41,26 @@ class AuditResult:
 
 
 async def _extend_overstay(ctx: RoomsContext, reservation: Reservation, day: dt.date) -> bool:
-    """A guest still in house after their departure date stays night ``day`` too, in the
-    same room at their last night's price, if that room is free; else the front desk is
-    told (history) and nothing is charged."""
+    """A guest still in house after their departure date stays night ``day`` too, at their
+    last night's price; the room night is held when the room is free. Returns whether it
+    was."""
     room = await ctx.session.get(Room, reservation.room_id) if reservation.room_id else None
-    if room is None or not await _claim(ctx, reservation, room.id, [day]):
-        add_history(
-            ctx, reservation, "overstay",
-            f"still in house on {day.isoformat()} but room "
-            f"{room.number if room else '?'} is sold that night: move or check out",
-        )  # fmt: skip
-        return False
+    held = room is not None and await _claim(ctx, reservation, room.id, [day])
+    # Charged either way: the guest slept there. Without the room night (sold to the next
+    # guest, who could not check in) the desk is told to sort it out.
     prices = dict(reservation.nightly_prices)
     prices[day.isoformat()] = prices[max(prices)] if prices else 0
     reservation.nightly_prices = prices
     reservation.total_minor = sum(prices.values())
     reservation.departure = day + dt.timedelta(days=1)
-    add_history(ctx, reservation, "overstay", f"extended to {reservation.departure.isoformat()}")
-    return True
+    detail = f"extended to {reservation.departure.isoformat()}"
+    if not held:
+        detail += (
+            f"; room {room.number if room else '?'} is sold to another stay that night: "
+            "move one of them"
+        )
+    add_history(ctx, reservation, "overstay", detail)
+    return held
 
 
 async def run_night_audit(ctx: RoomsContext) -> AuditResult:
@@ -88,8 +90,7 @@ async def run_night_audit(ctx: RoomsContext) -> AuditResult:
         if reservation.status != ReservationStatus.IN_HOUSE.value:
             continue
         if reservation.departure <= day:
-            if not await _extend_overstay(ctx, reservation, day):
-                continue
+            await _extend_overstay(ctx, reservation, day)
             overstays += 1
         price = reservation.nightly_prices.get(day.isoformat())
         if price is None:

@@ -14,12 +14,13 @@ from plugins.pms_rooms.service.common import (
     add_history,
     announce_reservation,
     invalid_transition,
+    local_today,
     lock_reservation,
     move_status,
     settings_for,
 )
 from plugins.pms_rooms.service.errors import RoomsErrorCode, invalid, not_found
-from plugins.pms_rooms.service.folios import _locked_folio
+from plugins.pms_rooms.service.folios import _locked_folio, post_line
 from plugins.pms_rooms.transitions import ReservationStatus
 
 
@@ -122,13 +123,24 @@ async def check_out(
     note = (override_note or "").strip()
     if len(note) > 500:
         raise invalid("a note has at most 500 characters", ["overrideNote"])
+    business_date = (await settings_for(ctx.session, ctx.clock)).business_date
+    # Between midnight and the night audit the business date still names yesterday:
+    # a guest leaving now has slept that night, so it is charged here (the audit's own
+    # reference, so it is never charged twice) and only later nights are released.
+    today = max(business_date, await local_today(ctx.session, ctx.clock))
+    slept = business_date.isoformat()
+    if today > business_date and slept in reservation.nightly_prices:
+        await post_line(
+            ctx, reservation, kind="charge", source="room",
+            description=f"Room, night of {slept}", amount_minor=reservation.nightly_prices[slept],
+            reference=f"room:{slept}", business_date=business_date,
+        )  # fmt: skip
     if folio.balance_minor != 0 and not note:
         raise DomainError(
             RoomsErrorCode.OPEN_BALANCE,
             f"folio {folio.number} has a balance of {folio.balance_minor} (minor units): settle "
             "it, or check out with an override note", field=["reservation"],
         )  # fmt: skip
-    today = (await settings_for(ctx.session, ctx.clock)).business_date
     room = await _room(ctx, reservation)
     if today < reservation.departure:
         # Nights from tonight on are free again (all of them for a guest leaving on the
@@ -173,8 +185,11 @@ async def move_room(ctx: RoomsContext, reservation_id: int, room_number: str) ->
     if start >= reservation.departure:
         raise invalid("no nights are left to move", ["reservation"])
     old = await _room(ctx, reservation)
-    await release_nights(ctx, reservation, from_night=start)
+    # The new room first, then the old one given back: two guests swapping rooms find
+    # each other's nights still held and are refused at once, instead of each waiting
+    # on the other's uncommitted release (a deadlock on PostgreSQL).
     await claim_room(ctx, reservation, start, reservation.departure, room_id=room.id)
+    await release_nights(ctx, reservation, from_night=start, room_id=old.id)
     reservation.room_id = room.id
     add_history(ctx, reservation, "moved", f"room {old.number} -> {room.number} from {start}")
     await announce_reservation(

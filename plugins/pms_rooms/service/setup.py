@@ -104,7 +104,7 @@ async def create_rate_plan(session: AsyncSession, spec: RatePlanSpec) -> RatePla
     if not 0 <= spec.free_cancellation_days <= 365:
         raise invalid("free cancellation is 0 to 365 days before arrival", ["freeCancellationDays"])
     if spec.cancellation_fee_kind not in FEE_KINDS:
-        raise invalid(f"the fee is one of {', '.join(FEE_KINDS)}", ["cancellationFee"])
+        raise invalid(f"the fee is one of {', '.join(FEE_KINDS)}", ["cancellationFeeKind"])
     if spec.cancellation_fee_value < 0 or (
         spec.cancellation_fee_kind == "percent" and spec.cancellation_fee_value > 10_000
     ):
@@ -157,7 +157,9 @@ async def set_rate_override(
     for name in ("min_stay", "max_stay"):
         value = getattr(spec, name)
         if value is not None and not 1 <= value <= 365:
-            raise invalid("stays are 1 to 365 nights", [name])
+            raise invalid(
+                "stays are 1 to 365 nights", ["minStay" if name == "min_stay" else "maxStay"]
+            )
     existing = {
         row.date: row
         for row in await session.scalars(

@@ -206,11 +206,39 @@ async def test_a_guest_staying_past_departure_is_extended_when_the_room_is_free(
     assert extended["folio"]["balance"]["amount"] == "240.00"
     assert extended["history"][-1]["kind"] == "overstay"
 
-    # Room sold for the next night: nothing is charged and the desk is told.
+    # Room sold for the next night: the guest who slept there is charged all the same,
+    # and the desk is told the room is sold to someone else.
     await hotel.book("x-2", arrive=2, nights=1, room="101", last_name="Hopper")
     audit = await hotel.audit()
-    assert audit["roomCharges"] == 0
+    assert (audit["roomCharges"], audit["overstays"]) == (1, 1)
     stuck = await hotel.reservation(stay["id"])
-    assert "sold" in stuck["history"][-1]["detail"]
-    assert stuck["folio"]["balance"]["amount"] == "240.00"
+    assert "sold to another stay" in stuck["history"][-1]["detail"]
+    assert stuck["folio"]["balance"]["amount"] == "360.00"
+    await hotel.assert_folios_balance()
+
+
+async def test_leaving_after_midnight_before_the_audit_pays_the_night_slept(
+    hotel: Hotel,
+) -> None:
+    stay = await hotel.book("am-1", arrive=0, nights=1)
+    await hotel.ok("checkInReservation", {"reservation": stay["id"]})
+    # 02:00 on the departure day, the audit (03:00) has not closed day 0 yet.
+    next_day = hotel.today + dt.timedelta(days=1)
+    hotel.kit.clock.set(dt.datetime.combine(next_day, dt.time(2, 0), tzinfo=dt.UTC))
+    error = await hotel.fails("checkOutReservation", {"reservation": stay["id"]}, "OPEN_BALANCE")
+    assert "12000" in error["message"]
+    await hotel.ok(
+        "postFolioEntry",
+        {"reservation": stay["id"], "kind": "payment", "amount": "120.00", "description": "Card"},
+    )
+    out = (await hotel.ok("checkOutReservation", {"reservation": stay["id"]}))["reservation"]
+    assert out["departure"] == hotel.day(1)  # not moved back: the night was slept
+    assert [n["roomNumber"] for n in out["nights"]] == ["101"]
+    assert [ln["reference"] for ln in out["folio"]["lines"] if ln["source"] == "room"] == [
+        f"room:{hotel.day(0)}"
+    ]
+    # The audit then closes day 0 without charging the night again.
+    hotel.kit.clock.set(dt.datetime.combine(next_day, dt.time(3, 30), tzinfo=dt.UTC))
+    closed = (await hotel.request(AUDIT)).ok()["runNightAudit"]
+    assert (closed["closedBusinessDate"], closed["roomCharges"]) == (hotel.day(0), 0)
     await hotel.assert_folios_balance()
