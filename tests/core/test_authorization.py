@@ -517,13 +517,24 @@ async def test_a_member_manager_grants_only_roles_within_what_they_hold(
             assert errors == [("PERMISSION_DENIED", ["role"])], (role, prop)
     assert await snapshot(concierge) == before
 
-    # front_desk grants property:read only: within what the team lead holds.
+    # A role that grants property:read only is within what the team lead holds; a built-in
+    # role like front_desk grants the installed plugins' permissions and is not.
+    greeter = await concierge.graphql(
+        SAVE_ROLE, {"name": "greeter", "permissions": ["property:read"]}, tenant=tenant
+    )
+    assert greeter.ok()["saveRole"]["errors"] == []
     allowed = await concierge.graphql(
         CREATE_USER,
-        {"email": "desk@acme.example", "role": "front_desk", "property": "acme-shop"},
+        {"email": "desk@acme.example", "role": "greeter", "property": "acme-shop"},
         token=token,
     )
     assert allowed.ok()["createUser"]["errors"] == []
+    desk = await concierge.graphql(
+        CREATE_USER,
+        {"email": "desk2@acme.example", "role": "front_desk", "property": "acme-shop"},
+        token=token,
+    )
+    assert payload_errors(desk.ok()["createUser"]) == [("PERMISSION_DENIED", ["role"])]
     # And nobody hands themselves a bigger role.
     lead = global_id("User", await user_id(concierge, "lead@acme.example"))
     result = await concierge.graphql(SET_MEMBERSHIP, {"user": lead, "role": "viewer"}, token=token)

@@ -109,7 +109,7 @@ async def create_rate_plan(session: AsyncSession, spec: RatePlanSpec) -> RatePla
         spec.cancellation_fee_kind == "percent" and spec.cancellation_fee_value > 10_000
     ):
         raise invalid(
-            "the fee is 0 to 100 % (basis points) or a positive amount", ["cancellationFee"]
+            "the fee is 0 to 100 % (basis points) or a positive amount", ["cancellationFeeValue"]
         )
     row = RatePlan(
         code=code, name=_text(spec.name, 120, ["name"]) or code, room_type_id=kind.id,

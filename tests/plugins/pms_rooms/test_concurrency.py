@@ -321,11 +321,10 @@ async def test_room_moves_swapping_two_rooms_are_refused_without_a_deadlock(
     nights, a dozen times at once: neither room is free, so every move is refused with
     NOT_AVAILABLE and nothing changes. Never an internal error.
 
-    On PostgreSQL most pairs deadlock: move_room deletes the old room's nights before it
-    claims the new room, so each INSERT .. ON CONFLICT waits on the row the other move
-    deleted and has not committed. The deadlock detector aborts one of the two after
-    deadlock_timeout (1 s) and core's in_transaction runs it again, which is what keeps
-    this test green (before that retry, 7 to 9 of the 24 moves got INTERNAL)."""
+    move_room claims the new room before it gives back the old one, so each move finds
+    the other guest's nights still held and is refused at once. (When it released first,
+    most pairs deadlocked on PostgreSQL: each INSERT .. ON CONFLICT waited on a row the
+    other move had deleted and not committed.)"""
     requests = []
     for k in range(12):
         in_102 = await hotel.book(f"a-{k}", arrive=20 + 3 * k, nights=2, room="102")
