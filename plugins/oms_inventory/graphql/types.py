@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from enum import Enum
 from typing import Any, ClassVar
 
 import strawberry
-from sqlalchemy import select
 from strawberry import relay
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from core.graphql import Error, Money, load_nodes
+from core.graphql.loaders import Load, grouped_by, one_by, request_loader
 from core.graphql.permissions import requires
 from plugins.oms_inventory import models
 from plugins.oms_inventory.service.errors import InventoryErrorCode
@@ -64,48 +63,25 @@ class AttributeInput:
 # -- loaders ----------------------------------------------------------------------
 
 
-def _loader(info: Info, key: str, load: Any) -> DataLoader[Any, Any]:
-    async def batch(keys: Sequence[int]) -> list[Any]:
-        async with info.context.db() as session:
-            return await load(session, keys)
-
-    return info.context.loader(f"oms_inventory.{key}", lambda: DataLoader(batch))
-
-
-def _by_id(model: Any) -> Any:
-    async def load(session: Any, keys: Sequence[int]) -> list[Any]:
-        rows = {r.id: r for r in await session.scalars(select(model).where(model.id.in_(keys)))}
-        return [rows.get(k) for k in keys]
-
-    return load
-
-
-def _grouped(model: Any, column: str, order: Any) -> Any:
-    async def load(session: Any, keys: Sequence[int]) -> list[list[Any]]:
-        groups: dict[int, list[Any]] = defaultdict(list)
-        attr = getattr(model, column)
-        for row in await session.scalars(select(model).where(attr.in_(keys)).order_by(order)):
-            groups[getattr(row, column)].append(row)
-        return [groups.get(k, []) for k in keys]
-
-    return load
+def _loader(info: Info, key: str, load: Load) -> DataLoader[Any, Any]:
+    return request_loader(info, f"oms_inventory.{key}", load)
 
 
 def product_loader(info: Info) -> DataLoader[int, Any]:
-    return _loader(info, "product", _by_id(models.Product))
+    return _loader(info, "product", one_by(models.Product))
 
 
 def variant_loader(info: Info) -> DataLoader[int, Any]:
-    return _loader(info, "variant", _by_id(models.Variant))
+    return _loader(info, "variant", one_by(models.Variant))
 
 
 def location_loader(info: Info) -> DataLoader[int, Any]:
-    return _loader(info, "location", _by_id(models.Location))
+    return _loader(info, "location", one_by(models.Location))
 
 
 def variants_of_product(info: Info) -> DataLoader[int, list[Any]]:
     return _loader(
-        info, "variants_of_product", _grouped(models.Variant, "product_id", models.Variant.id)
+        info, "variants_of_product", grouped_by(models.Variant, "product_id", models.Variant.id)
     )
 
 
@@ -113,7 +89,7 @@ def levels_of_variant(info: Info) -> DataLoader[int, list[Any]]:
     return _loader(
         info,
         "levels_of_variant",
-        _grouped(models.StockLevel, "variant_id", models.StockLevel.location_id),
+        grouped_by(models.StockLevel, "variant_id", models.StockLevel.location_id),
     )
 
 
@@ -121,7 +97,7 @@ def lines_of_order(info: Info) -> DataLoader[int, list[Any]]:
     return _loader(
         info,
         "lines_of_order",
-        _grouped(models.PurchaseOrderLine, "purchase_order_id", models.PurchaseOrderLine.id),
+        grouped_by(models.PurchaseOrderLine, "purchase_order_id", models.PurchaseOrderLine.id),
     )
 
 

@@ -10,34 +10,12 @@ from sqlalchemy import select
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
+from core.graphql.loaders import Load, grouped_by, one_by, request_loader
 from plugins.oms_orders import models
 
 
-def _loader(info: Info, key: str, load: Any) -> DataLoader[Any, Any]:
-    async def batch(keys: Sequence[int]) -> list[Any]:
-        async with info.context.db() as session:
-            return await load(session, keys)
-
-    return info.context.loader(f"oms_orders.{key}", lambda: DataLoader(batch))
-
-
-def _by_id(model: Any) -> Any:
-    async def load(session: Any, keys: Sequence[int]) -> list[Any]:
-        rows = {r.id: r for r in await session.scalars(select(model).where(model.id.in_(keys)))}
-        return [rows.get(k) for k in keys]
-
-    return load
-
-
-def _grouped(model: Any, column: str, *order: Any) -> Any:
-    async def load(session: Any, keys: Sequence[int]) -> list[list[Any]]:
-        groups: dict[int, list[Any]] = defaultdict(list)
-        attr = getattr(model, column)
-        for row in await session.scalars(select(model).where(attr.in_(keys)).order_by(*order)):
-            groups[getattr(row, column)].append(row)
-        return [groups.get(k, []) for k in keys]
-
-    return load
+def _loader(info: Info, key: str, load: Load) -> DataLoader[Any, Any]:
+    return request_loader(info, f"oms_orders.{key}", load)
 
 
 def _grouped_with_line(model: Any, column: str) -> Any:
@@ -60,26 +38,26 @@ def _grouped_with_line(model: Any, column: str) -> Any:
 
 
 def customer(info: Info) -> DataLoader[int, Any]:
-    return _loader(info, "customer", _by_id(models.Customer))
+    return _loader(info, "customer", one_by(models.Customer))
 
 
 def order(info: Info) -> DataLoader[int, Any]:
-    return _loader(info, "order", _by_id(models.Order))
+    return _loader(info, "order", one_by(models.Order))
 
 
 def payment(info: Info) -> DataLoader[int, Any]:
-    return _loader(info, "payment", _by_id(models.Payment))
+    return _loader(info, "payment", one_by(models.Payment))
 
 
 def lines_of_order(info: Info) -> DataLoader[int, list[Any]]:
     return _loader(
-        info, "lines_of_order", _grouped(models.OrderLine, "order_id", models.OrderLine.position)
+        info, "lines_of_order", grouped_by(models.OrderLine, "order_id", models.OrderLine.position)
     )
 
 
 def timeline_of_order(info: Info) -> DataLoader[int, list[Any]]:
     return _loader(
-        info, "timeline_of_order", _grouped(models.OrderEvent, "order_id", models.OrderEvent.id)
+        info, "timeline_of_order", grouped_by(models.OrderEvent, "order_id", models.OrderEvent.id)
     )
 
 
@@ -87,13 +65,13 @@ def fulfillments_of_order(info: Info) -> DataLoader[int, list[Any]]:
     return _loader(
         info,
         "fulfillments_of_order",
-        _grouped(models.Fulfillment, "order_id", models.Fulfillment.number),
+        grouped_by(models.Fulfillment, "order_id", models.Fulfillment.number),
     )
 
 
 def payments_of_order(info: Info) -> DataLoader[int, list[Any]]:
     return _loader(
-        info, "payments_of_order", _grouped(models.Payment, "order_id", models.Payment.id)
+        info, "payments_of_order", grouped_by(models.Payment, "order_id", models.Payment.id)
     )
 
 
@@ -101,7 +79,7 @@ def returns_of_order(info: Info) -> DataLoader[int, list[Any]]:
     return _loader(
         info,
         "returns_of_order",
-        _grouped(models.OrderReturn, "order_id", models.OrderReturn.number),
+        grouped_by(models.OrderReturn, "order_id", models.OrderReturn.number),
     )
 
 
