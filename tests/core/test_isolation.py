@@ -90,11 +90,12 @@ def leaky_plugin() -> Plugin:
 async def leaky_concierge(
     leaky_plugin: Plugin, clock: MovableClock, tmp_path: Path
 ) -> AsyncIterator[ConciergeTestKit]:
-    """A kit over its own app and database: the built-in plugins, test_notes and the
-    leaky one."""
+    """A kit over its own app and database with test_notes and the leaky plugin only: the
+    suite's own behaviour does not need the built-in plugins, whose data would only make
+    it slower (the suite over every plugin runs in the test above)."""
     from notes_plugin import plugin as notes_plugin
 
-    host = PluginHost.discover(extra=[notes_plugin, leaky_plugin])
+    host = PluginHost([notes_plugin, leaky_plugin])
     async with migrated_database(host, tmp_path) as url:
         settings = Settings(
             database_url=url, secret_key=TEST_SECRET, data_dir=tmp_path, run_jobs=False
