@@ -317,3 +317,29 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+# ---------------------------------------------------------------------------
+# Small SQL helpers the plugins share
+# ---------------------------------------------------------------------------
+
+
+def upsert_insert(session: AsyncSession | Session, model: Any) -> Any:
+    """``insert(model)`` of the session's dialect, which offers ``on_conflict_do_nothing``
+    (PostgreSQL's and SQLite's): for rows two requests may create at once, where the
+    loser's insert must do nothing rather than fail."""
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(model)
+
+
+def escape_like(text: str) -> str:
+    """``text`` for a LIKE pattern with escape ``\\``: its % and _ taken literally."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern (escape ``\\``) matching the lower-cased, trimmed ``text`` anywhere."""
+    return f"%{escape_like(text.strip().lower())}%"

@@ -6,6 +6,7 @@ import strawberry
 from sqlalchemy import and_, select
 from strawberry.types import Info
 
+from core.db import contains_pattern
 from core.graphql import Connection, paginate
 from core.graphql.permissions import requires
 from plugins.oms_inventory import models
@@ -21,7 +22,7 @@ from plugins.oms_inventory.graphql.types import (
     StockMovement,
     Variant,
 )
-from plugins.oms_inventory.service.catalog import contains_pattern, search_condition
+from plugins.oms_inventory.service.catalog import search_condition
 
 
 @strawberry.input

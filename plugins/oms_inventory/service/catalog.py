@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
+from core.db import contains_pattern
 from core.errors import DomainError
 from core.money import decimal_to_minor
 from plugins.oms_inventory.models import InventorySettings, Location, Product, Variant
@@ -166,12 +167,6 @@ async def variant_by_sku(
             InventoryErrorCode.NOT_FOUND, f"no SKU {sku.strip()!r}", field=field, sku=sku
         )
     return variant
-
-
-def contains_pattern(text: str) -> str:
-    """A LIKE pattern (escape ``\\``) matching ``text`` anywhere, its % and _ taken literally."""
-    literal = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{literal}%"
 
 
 def search_condition(text: str) -> Any:

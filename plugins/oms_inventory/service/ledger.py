@@ -15,12 +15,10 @@ from enum import Enum
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
-from core.db import session_scope
+from core.db import session_scope, upsert_insert
 from plugins.oms_inventory.models import StockLevel, StockMovement
 
 
@@ -67,11 +65,9 @@ async def level_for(session: AsyncSession, variant_id: int, location_id: int) ->
         "allocated": 0,
         "held": 0,
     }
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
     # Two requests may create the same level at once: the loser's insert does nothing.
     await session.execute(
-        insert(StockLevel)
+        upsert_insert(session, StockLevel)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["variant_id", "location_id"])
     )

@@ -9,6 +9,7 @@ import strawberry
 from sqlalchemy import func, select
 from strawberry.types import Info
 
+from core.db import contains_pattern
 from core.graphql import Connection, Money, SortDirection, paginate, pk_of
 from core.graphql.permissions import public, requires
 from plugins.oms_orders import models
@@ -58,11 +59,6 @@ class CustomerFilter:
     search: str | None = strawberry.field(default=None, description="In e-mail and name.")
 
 
-def _contains(text: str) -> str:
-    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 def order_statement(filter: OrderFilter | None):
     order = models.Order
     statement = select(order)
@@ -83,7 +79,9 @@ def order_statement(filter: OrderFilter | None):
     if filter.placed_to is not None:
         statement = statement.where(order.placed_at < filter.placed_to)
     if filter.search and filter.search.strip():
-        statement = statement.where(order.search_text.like(_contains(filter.search), escape="\\"))
+        statement = statement.where(
+            order.search_text.like(contains_pattern(filter.search), escape="\\")
+        )
     return statement
 
 
@@ -134,7 +132,7 @@ class OrderQuery:
     ) -> Connection[Customer]:
         statement = select(models.Customer)
         if filter and filter.search and filter.search.strip():
-            pattern = _contains(filter.search)
+            pattern = contains_pattern(filter.search)
             statement = statement.where(
                 models.Customer.email.like(pattern, escape="\\")
                 | func.lower(models.Customer.name).like(pattern, escape="\\")

@@ -6,12 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
-from core.db import session_scope
+from core.db import session_scope, upsert_insert
 from core.errors import DomainError
 from plugins.oms_orders.models import Customer
 from plugins.oms_orders.service.errors import OrderErrorCode, invalid, not_found
@@ -75,9 +73,8 @@ async def _insert(
     """Insert a customer unless one with ``email`` exists, even one a concurrent request
     is inserting right now; returns whether this call inserted it."""
     scope = session_scope(session)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = await session.execute(
-        insert(Customer)
+        upsert_insert(session, Customer)
         .values(
             tenant_id=scope.tenant_id, property_id=scope.property_id, email=email, name=name,
             phone=phone, addresses=addresses or [], note=note, created_at=clock.now(),

@@ -9,9 +9,7 @@ the caller's transaction, so an order is written whole or not at all.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +17,7 @@ from sqlalchemy import select
 from core.db import advisory_xact_lock, session_scope
 from core.errors import DomainError
 from core.events import record_event
+from core.idempotency import request_hash
 from core.money import MAX_MINOR_UNITS
 from core.plugins import call_first_optional
 from plugins.oms_orders.channels import Channel
@@ -66,11 +65,7 @@ class OrderSpec:
 
     def request_hash(self) -> str:
         """A digest of everything but the key: a retry must send the same request."""
-        body = asdict(self)
-        body.pop("idempotency_key")
-        body["channel"] = self.channel.value
-        canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(canonical.encode()).hexdigest()
+        return request_hash(self)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ import strawberry
 from sqlalchemy import func, select
 from strawberry.types import Info
 
+from core.db import contains_pattern, escape_like
 from core.graphql import Connection, Money, as_client_error, paginate, pk_of
 from core.graphql.permissions import public, requires
 from plugins.pms_rooms import models
@@ -52,11 +53,6 @@ class ReservationFilter:
 @strawberry.input
 class GuestFilter:
     search: str | None = strawberry.field(default=None, description="In names and e-mail.")
-
-
-def _contains(text: str) -> str:
-    escaped = text.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 async def _business_date(info: Info) -> dt.date:
@@ -199,9 +195,9 @@ class RoomsQuery:
             if filter.search and filter.search.strip():
                 text = filter.search.strip()
                 guests = select(models.Guest.id).where(
-                    func.lower(models.Guest.last_name).like(_contains(text), escape="\\")
+                    func.lower(models.Guest.last_name).like(contains_pattern(text), escape="\\")
                 )
-                booking = _contains(text)[1:-1]  # the escaped text, no wildcards around it
+                booking = escape_like(text)
                 statement = statement.where(
                     (r.number == text)
                     | r.number.like(f"{booking}-%", escape="\\")
@@ -263,7 +259,7 @@ class RoomsQuery:
         g = models.Guest
         statement = select(g)
         if filter and filter.search and filter.search.strip():
-            pattern = _contains(filter.search)
+            pattern = contains_pattern(filter.search)
             statement = statement.where(
                 func.lower(g.last_name).like(pattern, escape="\\")
                 | func.lower(g.first_name).like(pattern, escape="\\")

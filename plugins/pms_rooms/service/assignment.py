@@ -15,10 +15,8 @@ import datetime as dt
 from collections.abc import Iterable
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from core.db import session_scope
+from core.db import session_scope, upsert_insert
 from core.errors import DomainError
 from plugins.pms_rooms.models import Reservation, Room, RoomNight
 from plugins.pms_rooms.service.common import RoomsContext, nights
@@ -59,9 +57,8 @@ async def _claim(
     if not wanted:
         return True
     scope = session_scope(ctx.session)
-    insert = pg_insert if ctx.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     result = await ctx.session.execute(
-        insert(RoomNight)
+        upsert_insert(ctx.session, RoomNight)
         .values([
             {"tenant_id": scope.tenant_id, "property_id": scope.property_id, "room_id": room_id,
              "night": night, "reservation_id": reservation.id}

@@ -10,14 +10,13 @@ does not have.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
 from core.db import advisory_xact_lock, session_scope
 from core.errors import DomainError
+from core.idempotency import request_hash
 from plugins.pms_rooms.channels import BookingChannel
 from plugins.pms_rooms.models import Booking, RatePlan, Reservation, RoomType
 from plugins.pms_rooms.service.assignment import claim_room, release_nights
@@ -60,11 +59,8 @@ class BookingSpec:
     channel: BookingChannel = BookingChannel.DIRECT
 
     def request_hash(self) -> str:
-        body = asdict(self)
-        body.pop("idempotency_key")
-        body["channel"] = self.channel.value
-        text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-        return hashlib.sha256(text.encode()).hexdigest()
+        """A digest of everything but the key: a retry must send the same request."""
+        return request_hash(self)
 
 
 @dataclass
