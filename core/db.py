@@ -250,14 +250,22 @@ def advisory_key(name: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
-async def advisory_xact_lock(session: AsyncSession, name: str) -> None:
+async def advisory_xact_lock(session: AsyncSession, name: str, *, shared: bool = False) -> None:
     """Hold the advisory lock ``name`` until the transaction ends (PostgreSQL).
 
+    ``shared``: many transactions may hold it at once, none while one holds it
+    exclusively (writers that only read what the exclusive holder changes).
     A no-op on SQLite, where write transactions already run one at a time.
     """
     if session.get_bind().dialect.name != "postgresql":
         return
-    await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(name)})
+    function = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    await session.execute(text(f"SELECT {function}(:key)"), {"key": advisory_key(name)})
+
+
+def is_read_only(session: AsyncSession) -> bool:
+    """Whether ``session`` is a read session (``Database.session(write=False)``)."""
+    return bool(session.get_bind().get_execution_options().get(READ_ONLY_OPTION, False))
 
 
 class Database:

@@ -1,8 +1,15 @@
-"""pms_housekeeping: Room conditions, out-of-order blocks, cleaning tasks, the housekeeping board.
+"""pms_housekeeping: room conditions and their history, out-of-order and out-of-service
+blocks, cleaning and inspection tasks, the live housekeeping board.
 
 Registered through the ``concierge.plugins`` entry point like any third-party
-plugin. It contributes nothing yet; its capabilities arrive in their own issue.
+plugin. It requires pms_rooms: it reads rooms and stays through
+``plugins.pms_rooms.service.views``, reacts to check-outs, reverted check-ins
+and room moves through pms_rooms' hooks, and answers the two questions
+pms_rooms asks (is this room ready, which rooms are out of order), so
+check-in waits for a clean room only where this plugin is enabled.
 """
+
+from pathlib import Path
 
 from core import Plugin
 from plugins.pms_housekeeping import hooks
@@ -13,4 +20,5 @@ plugin = Plugin(
     description="Room conditions, out-of-order blocks, cleaning tasks, the housekeeping board.",
     hooks=hooks,
     requires=("pms_rooms",),
+    migrations=Path(__file__).parent / "migrations",
 )

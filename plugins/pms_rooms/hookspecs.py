@@ -45,6 +45,20 @@ def pms_rooms_reservation_changed(
 
 
 @hookspec
+def pms_rooms_room_moved(
+    session: AsyncSession,
+    reservation: ReservationSnapshot,
+    from_room_id: int,
+    from_room_number: str,
+    actor: str,
+    clock: Clock,
+) -> None:
+    """A reservation moved out of room ``from_room_number`` into ``reservation.room_id`` for
+    its nights still to come; called after ``pms_rooms_reservation_changed``. When the
+    snapshot's status is ``in_house`` the guest had been living in the old room."""
+
+
+@hookspec
 def pms_rooms_reservation_canceled(
     session: AsyncSession,
     reservation: ReservationSnapshot,

@@ -21,6 +21,7 @@ from plugins.pms_rooms.service.common import (
 )
 from plugins.pms_rooms.service.errors import RoomsErrorCode, invalid, not_found
 from plugins.pms_rooms.service.folios import _locked_folio, post_line
+from plugins.pms_rooms.service.snapshots import ReservationSnapshot
 from plugins.pms_rooms.transitions import ReservationStatus
 
 
@@ -195,6 +196,10 @@ async def move_room(ctx: RoomsContext, reservation_id: int, room_number: str) ->
     await announce_reservation(
         ctx, reservation, "pms_rooms_reservation_changed", "reservation_changed",
         from_room=old.number, to_room=room.number,
+    )  # fmt: skip
+    await ctx.announce(
+        "pms_rooms_room_moved", reservation=ReservationSnapshot.of(reservation),
+        from_room_id=old.id, from_room_number=old.number, actor=ctx.actor,
     )  # fmt: skip
     return reservation
 
