@@ -38,6 +38,7 @@ DEMO_USERS = (
     ("manager", None),
     ("front_desk", "demo-resort"),
     ("housekeeping", "demo-resort"),
+    ("housekeeper", "demo-resort"),
     ("warehouse", "demo-shop"),
     ("cashier", "demo-shop"),
     ("viewer", None),

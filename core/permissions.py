@@ -62,8 +62,13 @@ BUILT_IN_ROLES: dict[str, Role] = {
         ),
         Role(
             "housekeeping",
-            "Room conditions and cleaning tasks",
+            "Runs housekeeping: the board, conditions, tasks for anyone, inspections, blocks",
             ("property:read", "housekeeping:*", "rooms:read"),
+        ),
+        Role(
+            "housekeeper",
+            "Works on the housekeeping tasks given to them, and sees only those",
+            ("property:read", "housekeeping:tasks", "rooms:read"),
         ),
         Role(
             "warehouse",

@@ -193,6 +193,7 @@ async def test_built_in_roles_map_to_the_permissions_plugins_register(
         "manager",
         "front_desk",
         "housekeeping",
+        "housekeeper",
         "warehouse",
         "cashier",
         "viewer",
@@ -203,7 +204,7 @@ async def test_built_in_roles_map_to_the_permissions_plugins_register(
     assert granted["manager"] == registry - {"tenant:manage"}
     assert granted["viewer"] == {p for p in registry if p.endswith(":read")}
     assert {"notes:read", "property:read"} <= granted["viewer"]
-    for role in ("front_desk", "housekeeping", "warehouse", "cashier"):
+    for role in ("front_desk", "housekeeping", "housekeeper", "warehouse", "cashier"):
         assert "property:read" in granted[role], role
         assert not granted[role] & {"notes:read", "notes:write", "members:manage"}, role
         assert granted[role] <= registry
@@ -217,6 +218,7 @@ async def test_built_in_roles_map_to_the_permissions_plugins_register(
         ("viewer", True, False),
         ("front_desk", False, False),
         ("housekeeping", False, False),
+        ("housekeeper", False, False),
         ("warehouse", False, False),
         ("cashier", False, False),
     ],

@@ -186,6 +186,19 @@ class Hotel:
             for folio in await session.scalars(select(models.Folio)):
                 assert folio.balance_minor == int(sums.get(folio.id, 0)), folio.number
 
+    async def check_out_settled(self, reservation_id: str) -> dict[str, Any]:
+        """Pay whatever the folio owes, then check out; the reservation."""
+        balance = (await self.reservation(reservation_id))["folio"]["balance"]["amount"]
+        if balance != "0.00":
+            await self.ok(
+                "postFolioEntry",
+                {"reservation": reservation_id, "kind": "payment", "amount": balance,
+                 "description": "Card"},
+            )  # fmt: skip
+        return (await self.ok("checkOutReservation", {"reservation": reservation_id}))[
+            "reservation"
+        ]
+
     async def room_nights(self) -> list[tuple[str, str, str]]:
         """(room number, night, reservation number) of every sold room night."""
         async with self.kit.transaction(self.prop) as session:
@@ -198,9 +211,16 @@ class Hotel:
             return [(room, night.isoformat(), number) for room, night, number in rows]
 
 
-async def set_up_hotel(kit: ConciergeTestKit, slug: str = "sea-hotel", **fields: Any) -> Hotel:
-    tenant = await kit.tenant(slug.split("-")[0])
-    prop = await kit.property(tenant, slug, plugins=(ROOMS,), **fields)
+async def set_up_hotel(
+    kit: ConciergeTestKit,
+    slug: str = "sea-hotel",
+    *,
+    plugins: tuple[str, ...] = (ROOMS,),
+    tenant: TenantRef | None = None,
+    **fields: Any,
+) -> Hotel:
+    tenant = tenant or await kit.tenant(slug.split("-")[0])
+    prop = await kit.property(tenant, slug, plugins=plugins, **fields)
     hotel = Hotel(kit, tenant, prop, dt.date.min)
     settings = await hotel.query("{ hotelSettings { businessDate } }")
     hotel.today = dt.date.fromisoformat(settings["hotelSettings"]["businessDate"])

@@ -4,8 +4,8 @@ through its loaders."""
 from __future__ import annotations
 
 import datetime as dt
-from enum import Enum
 from collections.abc import Iterable
+from enum import Enum
 from typing import Any, ClassVar
 
 import strawberry
