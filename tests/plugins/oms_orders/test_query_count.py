@@ -8,14 +8,10 @@ while the page goes through the real HTTP app, on SQLite and on PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from orders_store import RECEIVE, Store
-from sqlalchemy import event
-
-from core.testing import ConciergeTestKit
+from statement_count import counting
 
 ORDERS = 50
 PAGE = """
@@ -44,26 +40,6 @@ query Page($first: Int!) {
 # lines, the returns' refunds and the returns' orders (suggestedRefund): 18. SQLite also
 # counts the BEGIN of its three transactions (credentials, property, the page's reads).
 MAX_STATEMENTS = {"sqlite": 21, "postgresql": 18}
-
-
-class StatementLog:
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        self.statements.append(" ".join(statement.split()))
-
-
-@contextmanager
-def counting(kit: ConciergeTestKit) -> Iterator[StatementLog]:
-    """The statements the app's engine sends while the block runs."""
-    log = StatementLog()
-    engine = kit.db.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", log)
-    try:
-        yield log
-    finally:
-        event.remove(engine, "before_cursor_execute", log)
 
 
 async def seed(store: Store) -> None:
