@@ -57,6 +57,25 @@ class JobContext:
 
         return self.host.relay(await enabled_plugins(session, property_id))
 
+    async def for_each_property(
+        self, plugin: str, work: Callable[[int, int], Awaitable[int]], *, what: str
+    ) -> int:
+        """Await ``work(tenant_id, property_id)`` for every property with ``plugin``
+        enabled, in turn, and return the sum of what it returns.
+
+        A property whose work raises is logged (``"<what> failed for property N"``)
+        and skipped: one property's failure (a plugin refusing, a bug) must not hold
+        up the others; the next run tries it again. ``work`` opens its own
+        transactions (:meth:`transaction`, :meth:`hooks_for`).
+        """
+        done = 0
+        for tenant_id, property_id in await self.properties_with_plugin(plugin):
+            try:
+                done += await work(tenant_id, property_id)
+            except Exception:
+                log.exception("%s failed for property %s", what, property_id)
+        return done
+
     async def properties_with_plugin(self, plugin: str) -> list[tuple[int, int]]:
         """(tenant_id, property_id) of every property that has ``plugin`` enabled."""
         from core.tenancy import PropertyPlugin

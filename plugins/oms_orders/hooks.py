@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from core import hookimpl
 from core.db import Scope
@@ -12,8 +11,6 @@ from core.jobs import Job, JobContext
 from core.permissions import Permission
 from plugins.oms_orders.service.common import OrderContext, settings_for
 from plugins.oms_orders.service.lifecycle import expire_unpaid_orders
-
-log = logging.getLogger(__name__)
 
 
 @hookimpl
@@ -40,19 +37,15 @@ def concierge_permissions() -> list[Permission]:
 
 
 async def _expire_unpaid_orders(context: JobContext) -> int:
-    expired = 0
-    for tenant_id, property_id in await context.properties_with_plugin("oms_orders"):
-        try:
-            async with context.transaction(Scope.tenant(tenant_id, property_id)) as session:
-                ctx = OrderContext(
-                    session=session, hooks=await context.hooks_for(session, property_id),
-                    clock=context.clock, actor="job:order_expiry",
-                )  # fmt: skip
-                expired += await expire_unpaid_orders(ctx)
-        except Exception:
-            # One property's failure must not stop the others' expiry; retried next run.
-            log.exception("order expiry failed for property %s", property_id)
-    return expired
+    async def expire(tenant_id: int, property_id: int) -> int:
+        async with context.transaction(Scope.tenant(tenant_id, property_id)) as session:
+            ctx = OrderContext(
+                session=session, hooks=await context.hooks_for(session, property_id),
+                clock=context.clock, actor="job:order_expiry",
+            )  # fmt: skip
+            return await expire_unpaid_orders(ctx)
+
+    return await context.for_each_property("oms_orders", expire, what="order expiry")
 
 
 @hookimpl

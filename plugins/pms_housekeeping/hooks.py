@@ -4,7 +4,6 @@ seeds, and its answers and reactions to pms_rooms' hooks."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
 from core import hookimpl
 from core.db import Scope, advisory_xact_lock, is_read_only
@@ -16,8 +15,6 @@ from plugins.pms_housekeeping.service.common import HousekeepingContext, setting
 from plugins.pms_housekeeping.service.conditions import condition_of
 from plugins.pms_housekeeping.service.reactions import make_stay_over_tasks, room_vacated
 from plugins.pms_housekeeping.transitions import Condition
-
-log = logging.getLogger(__name__)
 
 
 @hookimpl
@@ -41,16 +38,12 @@ def concierge_permissions() -> list[Permission]:
 
 
 async def _stay_overs(context: JobContext) -> int:
-    made = 0
-    for tenant_id, property_id in await context.properties_with_plugin("pms_housekeeping"):
-        try:
-            async with context.transaction(Scope.tenant(tenant_id, property_id)) as session:
-                ctx = HousekeepingContext(session, context.clock, actor="job:stay_overs")
-                made += await make_stay_over_tasks(ctx)
-        except Exception:
-            # One property's failure must not keep the others' rooms from being serviced.
-            log.exception("stay-over tasks failed for property %s", property_id)
-    return made
+    async def make(tenant_id: int, property_id: int) -> int:
+        async with context.transaction(Scope.tenant(tenant_id, property_id)) as session:
+            ctx = HousekeepingContext(session, context.clock, actor="job:stay_overs")
+            return await make_stay_over_tasks(ctx)
+
+    return await context.for_each_property("pms_housekeeping", make, what="stay-over tasks")
 
 
 @hookimpl

@@ -4,7 +4,6 @@ hooks it offers to outlets (hookspecs.py)."""
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Any
 
 from sqlalchemy import select
@@ -18,8 +17,6 @@ from plugins.pms_rooms.models import Folio, Guest
 from plugins.pms_rooms.service.audit import run_night_audit
 from plugins.pms_rooms.service.common import RoomsContext, settings_for
 from plugins.pms_rooms.service.folios import in_house_by_room, post_outlet_charge
-
-log = logging.getLogger(__name__)
 
 # How many business days one run of the job closes, when a property has fallen behind.
 AUDIT_CATCH_UP_DAYS = 31
@@ -50,24 +47,21 @@ def concierge_permissions() -> list[Permission]:
 
 
 async def _night_audit(context: JobContext) -> int:
-    closed = 0
-    for tenant_id, property_id in await context.properties_with_plugin("pms_rooms"):
-        try:
-            for _ in range(AUDIT_CATCH_UP_DAYS):
-                async with context.transaction(Scope.tenant(tenant_id, property_id)) as session:
-                    ctx = RoomsContext(
-                        session=session, hooks=await context.hooks_for(session, property_id),
-                        clock=context.clock, actor="job:night_audit",
-                    )  # fmt: skip
-                    result = await run_night_audit(ctx)
-                if result.business_date is None:
-                    break
-                closed += 1
-        except Exception:
-            # One property's failure (a plugin refusing, a bug) must not keep the others'
-            # days open; this one is tried again on the next run.
-            log.exception("night audit failed for property %s", property_id)
-    return closed
+    async def close_days(tenant_id: int, property_id: int) -> int:
+        closed = 0
+        for _ in range(AUDIT_CATCH_UP_DAYS):
+            async with context.transaction(Scope.tenant(tenant_id, property_id)) as session:
+                ctx = RoomsContext(
+                    session=session, hooks=await context.hooks_for(session, property_id),
+                    clock=context.clock, actor="job:night_audit",
+                )  # fmt: skip
+                result = await run_night_audit(ctx)
+            if result.business_date is None:
+                break
+            closed += 1
+        return closed
+
+    return await context.for_each_property("pms_rooms", close_days, what="night audit")
 
 
 @hookimpl

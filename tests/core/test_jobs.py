@@ -78,3 +78,28 @@ async def test_serve_runs_jobs_on_their_interval_and_stops_cleanly(
     settled = len(runs)
     await asyncio.sleep(0.06)
     assert len(runs) == settled  # stopped: no more runs
+
+
+async def test_a_property_whose_work_fails_is_logged_and_skipped(
+    concierge: ConciergeTestKit, caplog: pytest.LogCaptureFixture
+) -> None:
+    tenant = await concierge.tenant("acme")
+    props = [
+        await concierge.property(tenant, slug, plugins=["test_notes"])
+        for slug in ("acme-a", "acme-b", "acme-c")
+    ]
+    await concierge.property(tenant, "acme-plain")  # without the plugin: not visited
+    visited: list[int] = []
+
+    async def work(tenant_id: int, property_id: int) -> int:
+        visited.append(property_id)
+        if property_id == props[1].id:
+            raise RuntimeError("this property's data is broken")
+        return 2
+
+    context = concierge.runtime.jobs.context
+    with caplog.at_level("ERROR"):
+        done = await context.for_each_property("test_notes", work, what="counting")
+    assert visited == [p.id for p in props]
+    assert done == 4  # the failing property's share is missing, the others' is not
+    assert f"counting failed for property {props[1].id}" in caplog.text

@@ -6,19 +6,20 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from plugins.pms_housekeeping.models import HousekeepingTask, RoomBlock
 from plugins.pms_housekeeping.service.blocks import blocks_on
 from plugins.pms_housekeeping.service.conditions import DEFAULT_CONDITION, conditions_of
-from plugins.pms_housekeeping.transitions import OPEN_STATUSES, Condition, TaskKind
+from plugins.pms_housekeeping.transitions import OPEN_STATUSES, Condition, TaskKind, TaskStatus
 from plugins.pms_rooms.service import views
 from plugins.pms_rooms.service.snapshots import ReservationSnapshot
 from plugins.pms_rooms.service.views import RoomView
 
 OPEN = [s.value for s in OPEN_STATUSES]
+FINISHED = [TaskStatus.DONE.value, TaskStatus.INSPECTED.value]
 # Within a room's priority: a departure cleaning before a stay-over, then inspections.
 KIND_ORDER = {k.value: i for i, k in enumerate(TaskKind)}
 
@@ -109,7 +110,8 @@ class WorkItem:
 
 async def worklist(session: AsyncSession, clock: Clock, user_id: int) -> list[WorkItem]:
     """A housekeeper's tasks: open ones, most urgent first (a room with a guest arriving
-    today, then departures before stay-overs), then those finished today."""
+    today, then departures before stay-overs), then the day's finished ones (not the
+    canceled)."""
     today = await views.business_date(session, clock)
     rows = list(
         await session.scalars(
@@ -117,7 +119,10 @@ async def worklist(session: AsyncSession, clock: Clock, user_id: int) -> list[Wo
                 HousekeepingTask.assignee_user_id == user_id,
                 or_(
                     HousekeepingTask.status.in_(OPEN),
-                    HousekeepingTask.business_date == today,
+                    and_(
+                        HousekeepingTask.status.in_(FINISHED),
+                        HousekeepingTask.business_date == today,
+                    ),
                 ),
             )
         )

@@ -125,6 +125,14 @@ async def test_rooms_with_a_guest_arriving_today_come_first(hk: Housekeeping) ->
     worklist = await hk.my_tasks(hk.hanna)
     assert [t["id"] for t in worklist] == [urgent["id"], departure["id"], stay_over["id"]]
     assert [t["arrivalToday"] for t in worklist] == [True, False, False]
+    # Done today: after the open ones. Canceled: gone from her list.
+    await hk.ok("startHousekeepingTask", {"task": urgent["id"]}, by=hk.hanna)
+    await hk.ok("finishHousekeepingTask", {"task": urgent["id"]}, by=hk.hanna)
+    await hk.ok("cancelHousekeepingTask", {"task": stay_over["id"]}, by=hk.sofia)
+    worklist = await hk.my_tasks(hk.hanna)
+    assert [(t["id"], t["status"]) for t in worklist] == [
+        (departure["id"], "PENDING"), (urgent["id"], "DONE"),
+    ]  # fmt: skip
 
 
 async def test_check_out_reverted_check_in_and_room_moves_leave_dirty_rooms(
