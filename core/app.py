@@ -6,6 +6,7 @@ Routes:
 * ``/graphql/{property}``: everything inside one shop or hotel; its schema
   holds exactly the plugins that property has enabled.
 * ``/healthz``: the process is up. ``/readyz``: the database answers.
+* ``/plugins/<name>/...``: a plugin's own HTTP routes (``concierge_routes``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
@@ -188,6 +189,16 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"status": "ok", "database": "ok"})
 
 
+def plugin_routes(host: PluginHost) -> list[BaseRoute]:
+    """Each plugin's own HTTP routes (``concierge_routes``), under ``/plugins/<name>``."""
+    mounts: list[BaseRoute] = []
+    for impl in host.manager.hook.concierge_routes.get_hookimpls():
+        routes = impl.function()
+        if routes:
+            mounts.append(Mount(f"/plugins/{impl.plugin_name}", routes=list(routes)))
+    return mounts
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -227,6 +238,7 @@ def create_app(
         WebSocketRoute("/graphql", graphql_websocket),
         Route("/graphql/{property}", graphql_http, methods=["GET", "POST"]),
         WebSocketRoute("/graphql/{property}", graphql_websocket),
+        *plugin_routes(host),
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.runtime = runtime

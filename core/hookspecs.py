@@ -22,6 +22,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
+    from starlette.routing import BaseRoute
 
     from core.clock import Clock
     from core.context import Context
@@ -57,6 +58,18 @@ def concierge_graphql() -> GraphQLContribution | None:
     The contribution appears only in the schemas of properties that have the
     plugin enabled. A type or root-field name that another plugin also
     contributes stops start-up with an error naming both plugins.
+    """
+
+
+@hookspec
+def concierge_routes() -> list[BaseRoute]:
+    """Serve HTTP endpoints besides GraphQL (a POS vendor's webhook, say).
+
+    Called once when the app is built. Return Starlette routes; they are
+    mounted under ``/plugins/<plugin name>``. The core authenticates nothing
+    there: the handler verifies its caller itself (a signature, a key) and
+    finds the runtime at ``request.app.state.runtime``
+    (:class:`core.runtime.Runtime`: ``db``, ``host``, ``events``, ``clock``).
     """
 
 

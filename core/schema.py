@@ -202,7 +202,9 @@ class SchemaRegistry:
                 schema = self._cache.get(key)
                 if schema is None:
                     ordered = [
-                        self.contributions[n] for n in sorted(key) if n in self.contributions
+                        self.contributions[n].for_plugins(key)
+                        for n in sorted(key)
+                        if n in self.contributions
                     ]
                     schema = self._build(ordered)
                     self._cache[key] = schema

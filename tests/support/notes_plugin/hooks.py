@@ -64,3 +64,16 @@ async def _count_job(context) -> None:
 @hookimpl
 def concierge_jobs() -> list[Job]:
     return [Job(name="test_notes.count", interval=dt.timedelta(hours=1), run=_count_job)]
+
+
+async def _ping(request):
+    from starlette.responses import JSONResponse
+
+    return JSONResponse({"pong": request.path_params["name"]})
+
+
+@hookimpl
+def concierge_routes() -> list:
+    from starlette.routing import Route
+
+    return [Route("/ping/{name}", _ping, methods=["GET"])]
