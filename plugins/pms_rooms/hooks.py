@@ -16,7 +16,11 @@ from core.permissions import Permission
 from plugins.pms_rooms.models import Folio, Guest
 from plugins.pms_rooms.service.audit import run_night_audit
 from plugins.pms_rooms.service.common import RoomsContext, settings_for
-from plugins.pms_rooms.service.folios import in_house_by_room, post_outlet_charge
+from plugins.pms_rooms.service.folios import (
+    in_house_by_room,
+    post_outlet_charge,
+    void_outlet_charge,
+)
 
 # How many business days one run of the job closes, when a property has fallen behind.
 AUDIT_CATCH_UP_DAYS = 31
@@ -115,6 +119,21 @@ async def pms_rooms_post_charge(
     line = await post_outlet_charge(
         ctx, reservation_id, amount_minor=amount_minor, description=description,
         reference=reference, source=source,
+    )  # fmt: skip
+    folio = await session.get(Folio, line.folio_id)
+    assert folio is not None
+    return {"line_id": line.id, "folio_id": line.folio_id, "balance_minor": folio.balance_minor}
+
+
+@hookimpl
+async def pms_rooms_void_charge(
+    session, reservation_id, amount_minor, description, reference, voids_reference, source,
+    actor, clock, hooks,
+) -> dict[str, Any]:  # fmt: skip
+    ctx = RoomsContext(session=session, hooks=hooks, clock=clock, actor=actor)
+    line = await void_outlet_charge(
+        ctx, reservation_id, amount_minor=amount_minor, description=description,
+        reference=reference, voids_reference=voids_reference, source=source,
     )  # fmt: skip
     folio = await session.get(Folio, line.folio_id)
     assert folio is not None

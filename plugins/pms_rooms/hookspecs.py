@@ -192,3 +192,25 @@ def pms_rooms_post_charge(
     CREDIT_LIMIT_EXCEEDED, NOT_FOUND, INVALID_INPUT (an amount not positive, a source
     or description too long), CONFLICT (the reference posted with another amount).
     A retry of a posted reference returns it, even after check-out."""
+
+
+@hookspec(firstresult=True)
+def pms_rooms_void_charge(
+    session: AsyncSession,
+    reservation_id: int,
+    amount_minor: int,
+    description: str,
+    reference: str,
+    voids_reference: str,
+    source: str,
+    actor: str,
+    clock: Clock,
+    hooks: HookRelay,
+) -> dict[str, Any] | None:
+    """Take back ``amount_minor`` (positive) of the outlet charge posted under
+    ``voids_reference``: a correction line on the folio, idempotent by ``reference``.
+    Returns ``{"line_id", "folio_id", "balance_minor"}``.
+    Raises DomainError: NOT_FOUND (no such charge on the reservation's folio),
+    INVALID_INPUT (an amount not positive, or above what is left of the charge),
+    FOLIO_CLOSED (the guest has checked out), CONFLICT (the reference posted with
+    another amount)."""

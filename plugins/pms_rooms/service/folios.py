@@ -137,6 +137,7 @@ async def record_folio_entry(
     description: str,
     reference: str,
     corrects_line_id: int | None = None,
+    source: str = "manual",
 ) -> tuple[Reservation, FolioLine]:
     """A posting by staff: a charge (extra), a payment, a refund, or a correction of a charge.
 
@@ -157,7 +158,6 @@ async def record_folio_entry(
             )  # fmt: skip
         return reservation, repeat
     signed = amount_minor
-    source = "manual"
     if kind == "payment":
         signed = -amount_minor
     elif kind == "refund":
@@ -263,5 +263,30 @@ async def post_outlet_charge(
     line, _ = await post_line(
         ctx, reservation, kind="charge", source=source, description=description,
         amount_minor=amount_minor, reference=reference, extra=extra,
+    )  # fmt: skip
+    return line
+
+
+async def void_outlet_charge(
+    ctx: RoomsContext,
+    reservation_id: int,
+    *,
+    amount_minor: int,
+    description: str,
+    reference: str,
+    voids_reference: str,
+    source: str = "pos",
+) -> FolioLine:
+    """Take back (part of) an outlet's charge: a correction of the line posted under
+    ``voids_reference``, of at most what is left of it, while the folio is open.
+    Idempotent by ``reference``."""
+    reservation = await lock_reservation(ctx.session, reservation_id, field=["reservation"])
+    folio = await _locked_folio(ctx.session, reservation)
+    charge = await _posted(ctx.session, folio, voids_reference)
+    if charge is None or charge.kind != "charge":
+        raise not_found(f"charge {voids_reference!r} on folio {folio.number}", ["voids"])
+    _, line = await record_folio_entry(
+        ctx, reservation_id, kind="correction", amount_minor=amount_minor,
+        description=description, reference=reference, corrects_line_id=charge.id, source=source,
     )  # fmt: skip
     return line
