@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from core import hookimpl
 from core.db import Scope
 from core.graphql import GraphQLContribution
 from core.jobs import Job, JobContext
 from core.permissions import Permission
+from plugins.oms_orders.service import pos
 from plugins.oms_orders.service.common import OrderContext, settings_for
 from plugins.oms_orders.service.lifecycle import expire_unpaid_orders
 
@@ -70,3 +72,30 @@ async def concierge_demo_data(session, property, clock, hooks) -> None:
     from plugins.oms_orders.demo import fill_demo_data
 
     await fill_demo_data(session, property, clock, hooks)
+
+
+# -- the till orders this plugin offers (hookspecs.py) -------------------------------------
+
+
+@hookimpl
+async def oms_orders_place_pos_order(
+    session, reference, outlet, lines, payment_method, location, currency, actor, clock, hooks
+) -> dict[str, Any]:
+    ctx = OrderContext(session=session, hooks=hooks, clock=clock, actor=actor)
+    order = await pos.place_pos_order(
+        ctx, reference=reference, outlet=outlet, lines=lines, payment_method=payment_method,
+        location=location, currency=currency,
+    )  # fmt: skip
+    return order.as_dict()
+
+
+@hookimpl
+async def oms_orders_return_pos_order(
+    session, voids_reference, lines, refund_minor, location, actor, clock, hooks
+) -> dict[str, Any]:
+    ctx = OrderContext(session=session, hooks=hooks, clock=clock, actor=actor)
+    order = await pos.return_pos_order(
+        ctx, voids_reference=voids_reference, lines=lines, refund_minor=refund_minor,
+        location=location,
+    )  # fmt: skip
+    return order.as_dict()

@@ -15,7 +15,7 @@ channel, e-mail, customer, currency and amounts in minor units).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from core import hookspec
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from core.clock import Clock
+    from core.plugins import HookRelay
     from plugins.oms_orders.service.snapshots import (
         FulfillmentSnapshot,
         OrderSnapshot,
@@ -118,3 +119,49 @@ def oms_orders_refund_payment(
     ``gateway`` and the provider's ``reference`` (a retry of the same
     reference records nothing twice).
     """
+
+
+# ---------------------------------------------------------------------------
+# Orders from a till (pos_bridge): declared and implemented by oms_orders
+# ---------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def oms_orders_place_pos_order(
+    session: AsyncSession,
+    reference: str,
+    outlet: str,
+    lines: list[tuple[str, int, int]],
+    payment_method: str,
+    location: str | None,
+    currency: str,
+    actor: str,
+    clock: Clock,
+    hooks: HookRelay,
+) -> dict[str, Any] | None:
+    """Record a till's retail sale as an order on the POS channel, in the caller's
+    transaction: placed (stock allocated through oms_inventory where it is enabled),
+    paid with ``payment_method``, handed over (shipped from ``location``, or wherever it
+    was allocated). ``lines`` are (sku, quantity, unit price in minor units); ``reference``
+    (the sale's) is the order's idempotency key: a retry returns the order.
+    Returns ``{"order_id", "order_number", "subtotal_minor", "total_minor"}``.
+    Raises DomainError: INSUFFICIENT_STOCK, NOT_FOUND (an unknown SKU), PRICE_CHANGED (a
+    price other than the catalog's), INVALID_INPUT."""
+
+
+@hookspec(firstresult=True)
+def oms_orders_return_pos_order(
+    session: AsyncSession,
+    voids_reference: str,
+    lines: list[tuple[str, int]],
+    refund_minor: int,
+    location: str | None,
+    actor: str,
+    clock: Clock,
+    hooks: HookRelay,
+) -> dict[str, Any] | None:
+    """Take ``lines`` (sku, quantity) of the till order placed under ``voids_reference``
+    back, restocked at ``location`` (where it left from, when None), and refund
+    ``refund_minor``. Returns the order as ``oms_orders_place_pos_order`` does.
+    Raises DomainError: NOT_FOUND (no till order under that reference), OVER_RETURN and
+    INVALID_INPUT as returns do."""
