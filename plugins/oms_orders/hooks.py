@@ -91,11 +91,16 @@ async def oms_orders_place_pos_order(
 
 @hookimpl
 async def oms_orders_return_pos_order(
-    session, voids_reference, lines, refund_minor, location, actor, clock, hooks
+    session, reference, voids_reference, lines, refund_minor, location, actor, clock, hooks
 ) -> dict[str, Any]:
     ctx = OrderContext(session=session, hooks=hooks, clock=clock, actor=actor)
     order = await pos.return_pos_order(
-        ctx, voids_reference=voids_reference, lines=lines, refund_minor=refund_minor,
-        location=location,
+        ctx, reference=reference, voids_reference=voids_reference, lines=lines,
+        refund_minor=refund_minor, location=location,
     )  # fmt: skip
     return order.as_dict()
+
+
+@hookimpl
+async def oms_orders_pos_amounts(session, references) -> dict[str, int]:
+    return await pos.pos_amounts(session, references)

@@ -152,6 +152,7 @@ def oms_orders_place_pos_order(
 @hookspec(firstresult=True)
 def oms_orders_return_pos_order(
     session: AsyncSession,
+    reference: str,
     voids_reference: str,
     lines: list[tuple[str, int]],
     refund_minor: int,
@@ -162,6 +163,14 @@ def oms_orders_return_pos_order(
 ) -> dict[str, Any] | None:
     """Take ``lines`` (sku, quantity) of the till order placed under ``voids_reference``
     back, restocked at ``location`` (where it left from, when None), and refund
-    ``refund_minor``. Returns the order as ``oms_orders_place_pos_order`` does.
+    ``refund_minor`` under ``reference`` (the void's: a retry refunds once). Returns the
+    order as ``oms_orders_place_pos_order`` does.
     Raises DomainError: NOT_FOUND (no till order under that reference), OVER_RETURN and
     INVALID_INPUT as returns do."""
+
+
+@hookspec(firstresult=True)
+def oms_orders_pos_amounts(session: AsyncSession, references: list[str]) -> dict[str, int] | None:
+    """What each till reference amounts to in the orders, for a till's daily
+    reconciliation: a sale's order subtotal, a void's refund (negative). References with
+    neither are left out."""

@@ -19,6 +19,7 @@ from plugins.pms_rooms.service.common import RoomsContext, settings_for
 from plugins.pms_rooms.service.folios import (
     in_house_by_room,
     post_outlet_charge,
+    postings_by_reference,
     void_outlet_charge,
 )
 
@@ -138,3 +139,8 @@ async def pms_rooms_void_charge(
     folio = await session.get(Folio, line.folio_id)
     assert folio is not None
     return {"line_id": line.id, "folio_id": line.folio_id, "balance_minor": folio.balance_minor}
+
+
+@hookimpl
+async def pms_rooms_postings(session, references) -> dict[str, int]:
+    return await postings_by_reference(session, references)

@@ -214,3 +214,10 @@ def pms_rooms_void_charge(
     INVALID_INPUT (an amount not positive, or above what is left of the charge),
     FOLIO_CLOSED (the guest has checked out), CONFLICT (the reference posted with
     another amount)."""
+
+
+@hookspec(firstresult=True)
+def pms_rooms_postings(session: AsyncSession, references: list[str]) -> dict[str, int] | None:
+    """The folio amounts posted under each of ``references`` (signed: a charge positive,
+    a correction negative), for an outlet's daily reconciliation. References with no
+    line are left out."""

@@ -1,11 +1,19 @@
-"""pos_bridge: Outlets and devices: charge to room, retail sales from OMS stock.
+"""pos_bridge: outlets and their tills, sales paid at the outlet or charged to a guest's
+room, retail sales that take stock and become POS orders, voids, signed webhooks,
+daily summaries that reconcile with the folios and the orders.
 
 Registered through the ``concierge.plugins`` entry point like any third-party
-plugin. It contributes nothing yet; its capabilities arrive in their own issue.
+plugin. It requires nothing: a shop runs it without pms_rooms (no charge to
+room), a hotel without oms_orders (no stock); both through the hooks those
+plugins offer, and its schema shows only what applies.
 """
 
+from pathlib import Path
+
 from core import Plugin
-from plugins.pos_bridge import hooks
+
+# models: importing the package puts the tables in Base.metadata (migrations, drift checks).
+from plugins.pos_bridge import hooks, models  # noqa: F401
 
 plugin = Plugin(
     name="pos_bridge",
@@ -13,4 +21,5 @@ plugin = Plugin(
     description="Outlets and devices: charge to room, retail sales from OMS stock.",
     hooks=hooks,
     requires=(),
+    migrations=Path(__file__).parent / "migrations",
 )

@@ -11,14 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.errors import DomainError
 from plugins.oms_orders.channels import Channel
-from plugins.oms_orders.models import Fulfillment, Order
+from plugins.oms_orders.models import Fulfillment, Order, Payment
 from plugins.oms_orders.service.common import OrderContext
 from plugins.oms_orders.service.errors import OrderErrorCode, invalid
 from plugins.oms_orders.service.fulfilment import Shipment, fulfill_order
-from plugins.oms_orders.service.payments import record_payment
+from plugins.oms_orders.service.payments import (
+    PaymentKind,
+    payment_to_refund,
+    record_payment,
+    record_refund,
+)
 from plugins.oms_orders.service.placement import LineSpec, OrderSpec, place_order
 from plugins.oms_orders.service.returns import (
     ReceivedLine,
@@ -86,13 +92,15 @@ async def place_pos_order(
 async def return_pos_order(
     ctx: OrderContext,
     *,
+    reference: str,
     voids_reference: str,
     lines: list[tuple[str, int]],
     refund_minor: int,
     location: str | None,
 ) -> PosOrder:
     """Take ``lines`` (sku, quantity) of the till's order back, restocked at ``location``
-    (where the order left from, when None), refunding ``refund_minor``."""
+    (where the order left from, when None), refunding ``refund_minor`` under the void's
+    ``reference`` (its idempotency key: a retry refunds nothing twice)."""
     order = await ctx.session.scalar(select(Order).where(Order.idempotency_key == voids_reference))
     if order is None or order.channel != Channel.POS.value:
         raise DomainError(
@@ -114,9 +122,38 @@ async def return_pos_order(
     )  # fmt: skip
     order, _ = await receive_return(
         ctx, order_return.id, [ReceivedLine(sku=sku, restock=True) for sku, _ in lines],
-        location=location, refund_minor=refund_minor or None,
+        location=location, refund_minor=None,
     )  # fmt: skip
+    if refund_minor:
+        order, _ = await record_refund(
+            ctx, order.id, amount_minor=refund_minor, idempotency_key=reference,
+            payment_id=await payment_to_refund(ctx.session, order.id, refund_minor),
+            note=f"voided at the till ({reference})",
+        )  # fmt: skip
     return PosOrder.of(order)
+
+
+async def pos_amounts(session: AsyncSession, references: list[str]) -> dict[str, int]:
+    """What the till's references amount to here: a sale's order subtotal, a void's
+    refund (negative). References without an order or refund are left out."""
+    if not references:
+        return {}
+    amounts: dict[str, int] = {}
+    orders = await session.execute(
+        select(Order.idempotency_key, Order.subtotal_minor).where(
+            Order.idempotency_key.in_(references), Order.channel == Channel.POS.value
+        )
+    )
+    for key, subtotal in orders:
+        amounts[key] = int(subtotal)
+    refunds = await session.execute(
+        select(Payment.idempotency_key, Payment.amount_minor).where(
+            Payment.idempotency_key.in_(references), Payment.kind == PaymentKind.REFUND.value
+        )
+    )
+    for key, amount in refunds:
+        amounts[key] = amounts.get(key, 0) - abs(int(amount))
+    return amounts
 
 
 def _slug(outlet: str) -> str:

@@ -290,3 +290,15 @@ async def void_outlet_charge(
         description=description, reference=reference, corrects_line_id=charge.id, source=source,
     )  # fmt: skip
     return line
+
+
+async def postings_by_reference(session: AsyncSession, references: list[str]) -> dict[str, int]:
+    """The signed sum of the folio lines posted under each reference."""
+    if not references:
+        return {}
+    rows = await session.execute(
+        select(FolioLine.reference, func.sum(FolioLine.amount_minor))
+        .where(FolioLine.reference.in_(references))
+        .group_by(FolioLine.reference)
+    )
+    return {reference: int(total) for reference, total in rows}
