@@ -503,5 +503,14 @@ class ConciergeTestKit:
         finally:
             await app.state.runtime.close()
 
+    async def subscribed(self, prop: PropertyRef) -> None:
+        """Wait (up to 5 s) until a subscription on ``prop`` listens on the event bus: an
+        event published before that would pass it by."""
+        for _ in range(500):
+            if self.runtime.bus.subscriber_count(prop.id):
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"no subscription on {prop.slug} after 5 s")
+
     async def run_job(self, name: str) -> bool:
         return await self.runtime.jobs.run_once(name)

@@ -32,11 +32,7 @@ async def test_a_subscriber_receives_the_propertys_events(concierge: ConciergeTe
         )
         assert (await _receive(ws))["type"] == "connection_ack"
         await ws.send_json(SUBSCRIBE)
-        bus = concierge.runtime.bus
-        for _ in range(100):  # wait until the subscription is listening
-            if bus.subscriber_count(shop.id):
-                break
-            await asyncio.sleep(0.01)
+        await concierge.subscribed(shop)
 
         await concierge.graphql(
             'mutation { addNote(input: {text: "elsewhere"}) { errors { code } } }', property=other
@@ -146,6 +142,7 @@ async def test_a_socket_outlives_its_access_token_but_not_its_session(
         concierge.clock.advance(minutes=20)  # the access token has expired
         await asyncio.sleep(0.2)  # several re-checks
         await ws.send_json(SUBSCRIBE)
+        await concierge.subscribed(shop)
         await concierge.graphql(
             'mutation { addNote(input: {text: "still here"}) { errors { code } } }',
             property=shop,

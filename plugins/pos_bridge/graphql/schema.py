@@ -18,10 +18,12 @@ import strawberry
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry import relay
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from core.errors import DomainError
 from core.graphql import Connection, Error, GraphQLContribution, Money, load_nodes, paginate
+from core.graphql.loaders import grouped_by, one_by, request_loader
 from core.graphql.mutations import in_transaction
 from core.graphql.permissions import requires
 from core.money import decimal_to_minor
@@ -82,6 +84,22 @@ async def reading(info: Info) -> AsyncIterator[PosContext]:
 
 def _minor(info: Info, amount: Decimal, field: list[str]) -> int:
     return decimal_to_minor(amount, _currency(info), field=field)
+
+
+def _outlets(info: Info) -> DataLoader[int, Any]:
+    return request_loader(info, "pos_bridge.outlet", one_by(models.Outlet))
+
+
+def _sales(info: Info) -> DataLoader[int, Any]:
+    return request_loader(info, "pos_bridge.sale", one_by(models.PosSale))
+
+
+def _lines(info: Info) -> DataLoader[int, list[Any]]:
+    return request_loader(
+        info,
+        "pos_bridge.lines_of_sale",
+        grouped_by(models.PosSaleLine, "sale_id", models.PosSaleLine.position),
+    )
 
 
 @strawberry.type(description="A till allowed to post sales for an outlet.")
@@ -219,25 +237,18 @@ def build(rooms: bool, retail: bool) -> GraphQLContribution:
 
         @strawberry.field
         async def outlet(self, info: Info) -> Outlet:
-            async with info.context.db() as session:
-                return Outlet.from_row(await session.get(models.Outlet, self.row.outlet_id))
+            return Outlet.from_row(await _outlets(info).load(self.row.outlet_id))
 
         @strawberry.field
         async def lines(self, info: Info) -> list[PosSaleLine]:
-            async with info.context.db() as session:
-                rows = await session.scalars(
-                    select(models.PosSaleLine)
-                    .where(models.PosSaleLine.sale_id == self.id)
-                    .order_by(models.PosSaleLine.position)
-                )
-                return [PosSaleLine.from_row(r, self.currency) for r in rows]
+            rows = await _lines(info).load(self.id)
+            return [PosSaleLine.from_row(r, self.currency) for r in rows]
 
         @strawberry.field(description="On a void: the sale id it takes back.")
         async def voids_sale_id(self, info: Info) -> str | None:
             if self.row.voids_sale_id is None:
                 return None
-            async with info.context.db() as session:
-                row = await session.get(models.PosSale, self.row.voids_sale_id)
+            row = await _sales(info).load(self.row.voids_sale_id)
             return row.external_id if row else None
 
         @classmethod

@@ -131,11 +131,7 @@ async def test_a_front_desk_screen_sees_the_room_become_dirty_live(hk: Housekeep
         )
         assert (await _receive(ws))["type"] == "connection_ack"
         await ws.send_json(subscribe)
-        bus = hk.kit.runtime.bus
-        for _ in range(200):  # until the subscription listens
-            if bus.subscriber_count(hotel.prop.id):
-                break
-            await asyncio.sleep(0.01)
+        await hk.kit.subscribed(hotel.prop)
 
         await hotel.check_out_settled(first["id"])
         message = await _receive(ws)

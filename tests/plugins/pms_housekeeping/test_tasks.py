@@ -209,10 +209,7 @@ async def test_a_housekeepers_phone_hears_of_her_new_task(hk: Housekeeping) -> N
             "payload": {"query": "subscription { myHousekeepingTaskChanged {"
                                  " id status room { number } assignee { name } } }"},
         })  # fmt: skip
-        for _ in range(200):
-            if hk.kit.runtime.bus.subscriber_count(hk.hotel.prop.id):
-                break
-            await asyncio.sleep(0.01)
+        await hk.kit.subscribed(hk.hotel.prop)
         await hk.ok("assignHousekeepingTasks", {"tasks": [theirs["id"]], "assignee": hk.ivo.id},
                     by=hk.sofia)  # fmt: skip
         await task(hk, "101", to=hk.hanna)  # hers: the only one she hears of
