@@ -99,6 +99,11 @@ class Context:
             self._loaders[key] = factory()
         return self._loaders[key]
 
+    def forget_loaded(self) -> None:
+        """Empty the DataLoaders: what they hold is read again on next use (a
+        subscription does this before each event it yields)."""
+        self._loaders.clear()
+
     @asynccontextmanager
     async def db(self) -> AsyncIterator[AsyncSession]:
         """The request's read session, for one resolver at a time.

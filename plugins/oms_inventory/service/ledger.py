@@ -19,7 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.db import session_scope, upsert_insert
-from plugins.oms_inventory.models import StockLevel, StockMovement
+from core.events import record_event
+from plugins.oms_inventory.models import StockLevel, StockMovement, Variant
 
 
 class MovementKind(Enum):
@@ -146,6 +147,15 @@ async def apply_movement(
             created_at=clock.now(),
         )
     )
+    sku = await session.scalar(select(Variant.sku).where(Variant.id == variant_id))
+    record_event(
+        session, "oms_inventory.stock_changed",
+        {"level_id": level.id, "sku": sku, "location_id": location_id, "kind": kind.value,
+         "on_hand_delta": on_hand, "allocated_delta": allocated, "held_delta": held,
+         "on_hand": row.on_hand, "allocated": row.allocated, "held": row.held,
+         "available": available_after, "reference": reference},
+        clock=clock,
+    )  # fmt: skip
     return LevelChange(
         level_id=level.id,
         variant_id=variant_id,

@@ -6,5 +6,8 @@ from core.graphql import GraphQLContribution
 def contribution() -> GraphQLContribution:
     from plugins.oms_orders.graphql.mutations import OrderMutation
     from plugins.oms_orders.graphql.queries import OrderQuery
+    from plugins.oms_orders.graphql.subscriptions import OrderSubscription
 
-    return GraphQLContribution(query=OrderQuery, mutation=OrderMutation)
+    return GraphQLContribution(
+        query=OrderQuery, mutation=OrderMutation, subscription=OrderSubscription
+    )

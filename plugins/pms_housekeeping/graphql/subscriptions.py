@@ -10,6 +10,7 @@ from sqlalchemy import select
 from strawberry.types import Info
 
 from core.graphql.permissions import requires
+from core.graphql.subscriptions import property_events
 from plugins.pms_housekeeping import models
 from plugins.pms_housekeeping.graphql.types import HousekeepingTask, RoomConditionChange
 
@@ -33,24 +34,18 @@ class HousekeepingSubscription:
         description="Every change of a room's condition at this property.",
     )
     async def room_condition_changed(self, info: Info) -> AsyncGenerator[RoomConditionChange, None]:
-        async with info.context.runtime.bus.subscribe(info.context.property.id) as queue:
-            while True:
-                event = await queue.get()
-                if event.name == CONDITION_CHANGED:
-                    yield RoomConditionChange.from_event(event.payload, event.occurred_at)
+        async for event in property_events(info, (CONDITION_CHANGED,)):
+            yield RoomConditionChange.from_event(event.payload, event.occurred_at)
 
     @strawberry.subscription(
         permission_classes=requires("housekeeping:read"),
         description="Every task made or changed at this property (as it is now).",
     )
     async def housekeeping_task_changed(self, info: Info) -> AsyncGenerator[HousekeepingTask, None]:
-        async with info.context.runtime.bus.subscribe(info.context.property.id) as queue:
-            while True:
-                event = await queue.get()
-                if event.name == TASK_CHANGED:
-                    task = await _task(info, event.payload["task_id"])
-                    if task is not None:
-                        yield task
+        async for event in property_events(info, (TASK_CHANGED,)):
+            task = await _task(info, event.payload["task_id"])
+            if task is not None:
+                yield task
 
     @strawberry.subscription(
         permission_classes=requires("housekeeping:tasks"),
@@ -62,13 +57,12 @@ class HousekeepingSubscription:
     ) -> AsyncGenerator[HousekeepingTask, None]:
         principal = info.context.principal
         me = principal.user_id if principal else None
-        async with info.context.runtime.bus.subscribe(info.context.property.id) as queue:
-            while True:
-                event = await queue.get()
-                if event.name != TASK_CHANGED or me is None:
-                    continue
-                payload = event.payload
-                if me in (payload["assignee_user_id"], payload["previous_assignee_user_id"]):
-                    task = await _task(info, payload["task_id"])
-                    if task is not None:
-                        yield task
+        async for event in property_events(info, (TASK_CHANGED,)):
+            payload = event.payload
+            if me is not None and me in (
+                payload["assignee_user_id"],
+                payload["previous_assignee_user_id"],
+            ):
+                task = await _task(info, payload["task_id"])
+                if task is not None:
+                    yield task

@@ -9,7 +9,7 @@ and strawberry must see the classes themselves, not names it cannot look up.
 
 import datetime as dt
 import functools
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
@@ -26,6 +26,7 @@ from core.graphql import Connection, Error, GraphQLContribution, Money, load_nod
 from core.graphql.loaders import grouped_by, one_by, request_loader
 from core.graphql.mutations import in_transaction
 from core.graphql.permissions import requires
+from core.graphql.subscriptions import property_events
 from core.money import decimal_to_minor
 from plugins.pos_bridge import models
 from plugins.pos_bridge.service import outlets as outlet_service
@@ -564,7 +565,25 @@ def build(rooms: bool, retail: bool) -> GraphQLContribution:
 
             return await run(info, work, PosSalePayload)
 
-    return GraphQLContribution(query=PosQuery, mutation=PosMutation)
+    @strawberry.type
+    class PosSubscription:
+        @strawberry.subscription(
+            permission_classes=requires("pos:read"),
+            description="Sales and voids as the outlets post them. `outlet` follows one.",
+        )
+        async def pos_sale_posted(
+            self, info: Info, outlet: str | None = None
+        ) -> AsyncGenerator[PosSale, None]:
+            names = ("pos_bridge.sale_posted", "pos_bridge.sale_voided")
+            async for event in property_events(info, names):
+                if outlet is not None and event.payload.get("outlet") != outlet:
+                    continue
+                async with info.context.db() as session:
+                    row = await session.get(models.PosSale, event.payload["pos_sale_id"])
+                if row is not None:
+                    yield PosSale.from_row(row, _currency(info))
+
+    return GraphQLContribution(query=PosQuery, mutation=PosMutation, subscription=PosSubscription)
 
 
 def full_contribution() -> GraphQLContribution:
@@ -572,6 +591,7 @@ def full_contribution() -> GraphQLContribution:
     return GraphQLContribution(
         query=full.query,
         mutation=full.mutation,
+        subscription=full.subscription,
         variant=lambda enabled: build("pms_rooms" in enabled, "oms_orders" in enabled),
     )
 
