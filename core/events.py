@@ -27,6 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.clock import Clock
 from core.db import Base as _Base
 from core.db import BigIntPK, Database, IdPK, Scope, TenantScoped, session_scope
+from core.event_relay import EventRelay, announce, new_origin
 from core.plugins import PluginHost, call_hook
 
 log = logging.getLogger(__name__)
@@ -110,12 +111,16 @@ def take_recorded_events(session: AsyncSession) -> list[int]:
 class EventBus:
     """In-process fan-out of delivered events to live subscribers, per property.
 
-    One process only; across processes, a LISTEN/NOTIFY relay feeds each
-    process's bus (see docs/architecture.md).
+    Across processes, on PostgreSQL, a LISTEN/NOTIFY relay (core.event_relay)
+    feeds each process's bus with the events the others delivered.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, relay: EventRelay | None = None) -> None:
         self._queues: dict[int | None, set[asyncio.Queue[DomainEvent]]] = defaultdict(set)
+        # Other processes' events (PostgreSQL): listened for from the first subscriber on.
+        self.relay = relay
+        if relay is not None:
+            relay.publish = self.publish
 
     def publish(self, event: DomainEvent) -> None:
         for queue in list(self._queues.get(event.property_id, ())):
@@ -126,6 +131,8 @@ class EventBus:
 
     @asynccontextmanager
     async def subscribe(self, property_id: int | None) -> AsyncIterator[asyncio.Queue[DomainEvent]]:
+        if self.relay is not None:
+            await self.relay.ensure_listening()
         queue: asyncio.Queue[DomainEvent] = asyncio.Queue(maxsize=SUBSCRIBER_QUEUE_SIZE)
         self._queues[property_id].add(queue)
         try:
@@ -171,6 +178,8 @@ class EventDispatcher:
         self.host = host
         self.bus = bus
         self.clock = clock
+        # Who this process is to the others it notifies (core.event_relay).
+        self.origin = bus.relay.origin if bus.relay is not None else new_origin()
 
     @asynccontextmanager
     async def transaction(self, scope: Scope) -> AsyncIterator[AsyncSession]:
@@ -220,10 +229,12 @@ class EventDispatcher:
 
         plugin_sets: dict[int | None, frozenset[str]] = {}
         outcomes: dict[int, str | None] = {}
+        published: list[int] = []
         for row in rows:
             event = DomainEvent.from_row(row)
             if row.attempts == 0:
                 self.bus.publish(event)
+                published.append(event.id)
             if event.property_id not in plugin_sets:
                 if event.property_id is None:
                     plugin_sets[None] = frozenset()
@@ -243,6 +254,9 @@ class EventDispatcher:
         if not outcomes:
             return
         async with self.db.transaction(Scope.system()) as session:
+            # Committed with the delivery marks: the other processes' buses hear of the
+            # events this one just published to its own.
+            await announce(session, self.origin, published)
             stored = await session.scalars(
                 select(OutboxEvent).where(OutboxEvent.id.in_(list(outcomes)))
             )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from core.clock import Clock, SystemClock
 from core.config import Settings
 from core.db import Database
+from core.event_relay import EventRelay, new_origin
 from core.events import EventBus, EventDispatcher
 from core.jobs import JobContext, JobRunner
 from core.permissions import Permission, collect_permissions
@@ -30,7 +31,7 @@ class Runtime:
     def build(cls, settings: Settings, host: PluginHost, *, clock: Clock | None = None) -> Runtime:
         clock = clock or SystemClock()
         db = Database.from_settings(settings)
-        bus = EventBus()
+        bus = EventBus(relay=None if db.is_sqlite else EventRelay(db, new_origin()))
         events = EventDispatcher(db, host, bus, clock)
         return cls(
             settings=settings,
@@ -46,4 +47,6 @@ class Runtime:
 
     async def close(self) -> None:
         await self.jobs.stop()
+        if self.bus.relay is not None:
+            await self.bus.relay.close()
         await self.db.dispose()
