@@ -1,0 +1,1 @@
+"""Domain rules of the webhooks plugin: endpoints, and delivering events to them."""
