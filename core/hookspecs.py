@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from core.jobs import Job
     from core.permissions import Permission
     from core.plugins import HookRelay
+    from core.reports import Report
     from core.tenancy import Property
 
 PROJECT_NAME = "concierge"
@@ -58,6 +59,18 @@ def concierge_graphql() -> GraphQLContribution | None:
     The contribution appears only in the schemas of properties that have the
     plugin enabled. A type or root-field name that another plugin also
     contributes stops start-up with an error naming both plugins.
+    """
+
+
+@hookspec
+def concierge_reports() -> list[Report]:
+    """Offer reports under the property schema's ``reports`` field.
+
+    Called per request on the plugins the property has enabled. Return a list
+    of :class:`core.reports.Report`: a name (``<plugin>.<report>``), a title,
+    columns and an async ``run(session, period)`` that aggregates in SQL over
+    ``period``'s days (the property's time zone: ``core.reports.day_buckets``)
+    and returns one dict per row. The core renders them as a table and as CSV.
     """
 
 

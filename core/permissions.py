@@ -38,6 +38,7 @@ CORE_PERMISSIONS = (
     Permission("roles:manage", "Define the tenant's own roles"),
     Permission("apikeys:manage", "Create and revoke API keys"),
     Permission("property:read", "See the property among your properties on /graphql"),
+    Permission("reports:read", "Run the reports of the plugins a property runs"),
 )
 
 

@@ -7,8 +7,9 @@ from strawberry import relay
 from strawberry.types import Info
 
 from core.graphql.errors import ClientError
-from core.graphql.permissions import public
+from core.graphql.permissions import public, requires
 from core.graphql.relay import resolve_global_ids
+from core.graphql.reports import Reports
 
 
 @strawberry.type(description="The shop, hotel or resort this endpoint serves.")
@@ -41,6 +42,13 @@ class PropertyQuery:
                 code="TOO_MANY_IDS",
             )
         return await resolve_global_ids(info, ids)
+
+    @strawberry.field(
+        description="Reports of the plugins this property runs.",
+        permission_classes=requires("reports:read"),
+    )
+    def reports(self) -> Reports:
+        return Reports()
 
     @strawberry.field(description="The property this endpoint serves.", permission_classes=public())
     def current_property(self, info: Info) -> PropertyDetails:

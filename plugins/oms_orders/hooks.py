@@ -104,3 +104,10 @@ async def oms_orders_return_pos_order(
 @hookimpl
 async def oms_orders_pos_amounts(session, references) -> dict[str, int]:
     return await pos.pos_amounts(session, references)
+
+
+@hookimpl
+def concierge_reports() -> list:
+    from plugins.oms_orders.service.reports import REPORTS
+
+    return REPORTS

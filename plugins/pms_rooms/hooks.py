@@ -144,3 +144,10 @@ async def pms_rooms_void_charge(
 @hookimpl
 async def pms_rooms_postings(session, references) -> dict[str, int]:
     return await postings_by_reference(session, references)
+
+
+@hookimpl
+def concierge_reports() -> list:
+    from plugins.pms_rooms.service.reports import REPORTS
+
+    return REPORTS
