@@ -20,7 +20,7 @@ from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Select, literal, select, union_all
+from sqlalchemy import Date, Select, func, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.db import UTCDateTime
@@ -136,3 +136,15 @@ def ratio(numerator: int, denominator: int, scale: int = 1) -> Decimal | None:
     if not denominator:
         return None
     return Decimal(numerator) * scale / Decimal(denominator)
+
+
+def seconds_between(session: AsyncSession, start: Any, end: Any) -> Any:
+    """SQL for the seconds from timestamp ``start`` to ``end`` (PostgreSQL or SQLite)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", end - start)
+    return (func.julianday(end) - func.julianday(start)) * 86400
+
+
+def range_bounds(period: ReportRange) -> tuple[dt.datetime, dt.datetime]:
+    """The UTC instants the period's first day starts and its last day ends."""
+    return period.bounds(period.start)[0], period.bounds(period.end)[1]

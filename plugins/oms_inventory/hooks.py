@@ -130,3 +130,10 @@ async def oms_inventory_prices(session, skus) -> dict[str, dict[str, Any]]:
         }
         for v in rows
     }  # fmt: skip
+
+
+@hookimpl
+def concierge_reports() -> list:
+    from plugins.oms_inventory.service.reports import REPORTS
+
+    return REPORTS

@@ -118,3 +118,10 @@ async def pms_rooms_room_moved(session, reservation, from_room_id, actor, clock)
         await room_vacated(
             HousekeepingContext(session, clock, actor=actor), from_room_id, reason="room_move"
         )
+
+
+@hookimpl
+def concierge_reports() -> list:
+    from plugins.pms_housekeeping.service.reports import REPORTS
+
+    return REPORTS

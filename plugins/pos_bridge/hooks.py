@@ -37,3 +37,10 @@ async def concierge_demo_data(session, property, clock, hooks) -> None:
     from plugins.pos_bridge.demo import fill_demo_data
 
     await fill_demo_data(session, property, clock, hooks)
+
+
+@hookimpl
+def concierge_reports() -> list:
+    from plugins.pos_bridge.service.reports import REPORTS
+
+    return REPORTS

@@ -223,3 +223,27 @@ async def test_a_hotel_charges_rooms_and_keeps_no_stock(concierge: ConciergeTest
     with_sku["lines"][0]["sku"] = "SOAP"
     refused = await hotel_only.webhook("REST", with_sku)
     assert (refused.status_code, refused.json()["errors"][0]["code"]) == (422, "PLUGIN_REQUIRED")
+
+
+async def test_revenue_by_outlet_report(resort: Resort) -> None:
+    hotel = resort.hotel
+    guest = await hotel.book("guest", nights=2, room="101", last_name="Lovelace")
+    await hotel.ok("checkInReservation", {"reservation": guest["id"]})
+    room = {"roomCharge": {"roomNumber": "101", "lastName": "Lovelace"}}
+    await resort.sell(soap_and_tote("G-1", **room))  # 38.00 to the room
+    await resort.sell(soap_and_tote("G-2", payment="CARD"))  # 38.00 paid
+    await resort.send("voidPosSale", {"outlet": "GIFT", "saleId": "GV-1", "voids": "G-2"})
+    await resort.sell(
+        {"outlet": "REST", "saleId": "R-1", "payment": "CASH",
+         "lines": [{"description": "Coffee", "quantity": 2, "unitPrice": "3.50"}]}
+    )  # fmt: skip
+    day = hotel.day(0)
+    data = await hotel.query(
+        'query($d: Date!) { reports { report(name: "pos_bridge.revenue_by_outlet", from: $d,'
+        " to: $d) { rows } } }",
+        {"d": day},
+    )
+    assert data["reports"]["report"]["rows"] == [
+        [day, "GIFT", "38.00", "38.00", "0.00"],
+        [day, "REST", "7.00", "0.00", "7.00"],
+    ]
