@@ -6,7 +6,6 @@ Plugins import what they need from here: ``hookimpl`` to implement hooks,
 
 from core.hookspecs import hookimpl, hookspec
 from core.plugins import Plugin
-
-__version__ = "0.1.0"
+from core.version import __version__
 
 __all__ = ["Plugin", "__version__", "hookimpl", "hookspec"]

@@ -276,11 +276,44 @@ def cmd_jobs(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _enabled_at(settings: Settings) -> dict[str, list[str]]:
+    """Each plugin's properties (``tenant/property``), from the database if there is one."""
+    from sqlalchemy import select
+    from sqlalchemy.exc import DBAPIError
+
+    from core.db import Database, Scope
+    from core.tenancy import Property, PropertyPlugin, Tenant
+
+    db = Database.from_settings(settings)
+    found: dict[str, list[str]] = {}
+    try:
+        async with db.session(Scope.system(), write=False) as session:
+            rows = await session.execute(
+                select(PropertyPlugin.plugin, Tenant.slug, Property.slug)
+                .join(Property, Property.id == PropertyPlugin.property_id)
+                .join(Tenant, Tenant.id == Property.tenant_id)
+                .where(PropertyPlugin.enabled.is_(True))
+                .order_by(Tenant.slug, Property.slug)
+            )
+            for plugin, tenant, prop in rows:
+                found.setdefault(plugin, []).append(f"{tenant}/{prop}")
+    except DBAPIError:
+        pass  # no database, or not migrated yet: nothing is enabled anywhere
+    finally:
+        await db.dispose()
+    return found
+
+
 def cmd_plugins(args: argparse.Namespace, settings: Settings) -> int:
+    """The installed plugins: version, what they require, the cores they support and,
+    with a database, the properties that enable them."""
     host = _host()
+    enabled = asyncio.run(_enabled_at(settings))
     for plugin in sorted(host.plugins.values(), key=lambda p: p.name):
-        requires = f" (requires {', '.join(plugin.requires)})" if plugin.requires else ""
-        print(f"{plugin.name} {plugin.version}: {plugin.description}{requires}")
+        print(f"{plugin.name} {plugin.version}: {plugin.description}")
+        needs = [*plugin.requires, f"core {plugin.core_requires or 'any'}"]
+        print(f"  requires: {', '.join(needs)}")
+        print(f"  enabled at: {', '.join(enabled.get(plugin.name, [])) or 'no property'}")
     return 0
 
 
@@ -347,7 +380,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("name", help="the job's name, as `jobs list` shows it")
     jobs.set_defaults(handler=cmd_jobs)
 
-    plugins = sub.add_parser("plugins", help="list the installed plugins")
+    plugins = sub.add_parser("plugins", help="list the installed plugins and where they run")
+    plugins_sub = plugins.add_subparsers(dest="plugins_command", metavar="ACTION")
+    plugins_sub.add_parser("list", help="versions, requirements, properties enabling them")
     plugins.set_defaults(handler=cmd_plugins)
 
     check = sub.add_parser("check", help="load plugins and compose schemas as start-up would")

@@ -16,8 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import pluggy
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import Version
 
 from core import hookspecs
+from core.version import __version__ as CORE_VERSION
 
 ENTRY_POINT_GROUP = "concierge.plugins"
 
@@ -44,10 +47,30 @@ class Plugin:
     hookspecs: object | None = None
     migrations: Path | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    # The core versions the plugin supports, a PEP 440 specifier (">=0.1,<0.2"); empty: any.
+    core_requires: str = ""
 
     def __post_init__(self) -> None:
         if not self.name.isidentifier():
             raise PluginError(f"plugin name {self.name!r} must be a Python identifier")
+
+    def check_core(self, core_version: str) -> None:
+        """Refuse a core this plugin does not declare it supports."""
+        if not self.core_requires:
+            return
+        try:
+            supported = SpecifierSet(self.core_requires)
+        except InvalidSpecifier:
+            raise PluginError(
+                f"plugin {self.name!r}: core_requires {self.core_requires!r} is not a version "
+                "specifier such as '>=0.1,<0.2'"
+            ) from None
+        if Version(core_version) not in supported:
+            raise PluginError(
+                f"plugin {self.name!r} {self.version} supports concierge core "
+                f"{self.core_requires}, and this is core {core_version}: install a version "
+                "of the plugin made for this core, or a core it supports"
+            )
 
 
 async def await_me_maybe(value: Any) -> Any:
@@ -111,6 +134,7 @@ class PluginHost:
                 raise PluginError(f"{plugin!r} is not a core.plugins.Plugin")
             if plugin.name in self.plugins:
                 raise PluginError(f"two plugins are named {plugin.name!r}")
+            plugin.check_core(CORE_VERSION)
             self.plugins[plugin.name] = plugin
         self._check_requires()
         self.manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)

@@ -14,6 +14,7 @@ plugin = Plugin(
     version="0.1.0",
     description="Catalog, locations, stock that never oversells, stock ledger, reorder rules.",
     hooks=hooks,
+    core_requires=">=0.1,<0.2",
     hookspecs=hookspecs,
     migrations=Path(__file__).parent / "migrations",
 )

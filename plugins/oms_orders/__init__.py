@@ -17,6 +17,7 @@ plugin = Plugin(
     version="0.1.0",
     description="Multi-channel orders: lifecycle, fulfilment and tracking, payments, returns.",
     hooks=hooks,
+    core_requires=">=0.1,<0.2",
     hookspecs=hookspecs,
     migrations=Path(__file__).parent / "migrations",
 )

@@ -19,6 +19,7 @@ plugin = Plugin(
     version="0.1.0",
     description="Room conditions, out-of-order blocks, cleaning tasks, the housekeeping board.",
     hooks=hooks,
+    core_requires=">=0.1,<0.2",
     requires=("pms_rooms",),
     migrations=Path(__file__).parent / "migrations",
 )

@@ -16,6 +16,7 @@ plugin = Plugin(
     version="0.1.0",
     description="Rooms, rates, availability, reservations without double booking, folios.",
     hooks=hooks,
+    core_requires=">=0.1,<0.2",
     hookspecs=hookspecs,
     migrations=Path(__file__).parent / "migrations",
 )

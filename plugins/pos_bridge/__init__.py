@@ -20,6 +20,7 @@ plugin = Plugin(
     version="0.1.0",
     description="Outlets and devices: charge to room, retail sales from OMS stock.",
     hooks=hooks,
+    core_requires=">=0.1,<0.2",
     requires=(),
     migrations=Path(__file__).parent / "migrations",
 )

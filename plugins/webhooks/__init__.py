@@ -18,5 +18,6 @@ plugin = Plugin(
     version="0.1.0",
     description="Signed, retried webhooks of a property's events, with a delivery log.",
     hooks=hooks,
+    core_requires=">=0.1,<0.2",
     migrations=Path(__file__).parent / "migrations",
 )

@@ -152,3 +152,31 @@ async def test_a_plugin_may_declare_hooks_for_other_plugins() -> None:
     )
     assert await call_hook(host.relay().loyalty_points_earned, amount=5) == [10]
     assert host.required_by("loyalty") == ["bonus"]
+
+
+def test_a_plugin_made_for_another_core_is_refused_with_a_clear_message() -> None:
+    with pytest.raises(PluginError) as refused:
+        PluginHost([_plugin("loyalty", core_requires=">=0.2,<0.3")])
+    message = str(refused.value)
+    assert "'loyalty' 1.0 supports concierge core >=0.2,<0.3" in message
+    assert "this is core 0.1.0" in message
+    with pytest.raises(PluginError, match="not a version specifier"):
+        PluginHost([_plugin("typo", core_requires="0.1+")])
+    # One that supports this core loads; so does one that says nothing.
+    host = PluginHost([_plugin("fits", core_requires=">=0.1,<0.2"), _plugin("silent")])
+    assert set(host.plugins) == {"fits", "silent"}
+
+
+def test_every_built_in_plugin_declares_the_cores_it_supports() -> None:
+    for plugin in PluginHost.discover().plugins.values():
+        assert plugin.core_requires, plugin.name
+
+
+def test_the_core_version_is_the_distributions() -> None:
+    import tomllib
+    from pathlib import Path
+
+    from core import __version__
+
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    assert pyproject["project"]["version"] == __version__

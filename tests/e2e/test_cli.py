@@ -155,3 +155,20 @@ def test_quick_start_serves_demo_data(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_plugins_list_shows_requirements_and_where_each_runs(tmp_path: Path) -> None:
+    before = _concierge(tmp_path, "plugins", "list")
+    assert before.returncode == 0, before.stderr
+    assert "pms_housekeeping 0.1.0" in before.stdout
+    assert "requires: pms_rooms, core >=0.1,<0.2" in before.stdout
+    assert "enabled at: no property" in before.stdout
+    assert _concierge(tmp_path, "demo").returncode == 0
+    after = _concierge(tmp_path, "plugins", "list").stdout
+    blocks = {b.split(" ", 1)[0]: b for b in after.split("\n") if b and not b.startswith(" ")}
+    lines = after.splitlines()
+    housekeeping = lines.index(next(b for b in lines if b.startswith("pms_housekeeping ")))
+    assert lines[housekeeping + 2] == "  enabled at: demo/demo-resort"
+    orders = lines.index(next(b for b in lines if b.startswith("oms_orders ")))
+    assert lines[orders + 2] == "  enabled at: demo/demo-resort, demo/demo-shop"
+    assert "webhooks" in blocks
