@@ -306,7 +306,17 @@ async def _enabled_at(settings: Settings) -> dict[str, list[str]]:
 
 def cmd_plugins(args: argparse.Namespace, settings: Settings) -> int:
     """The installed plugins: version, what they require, the cores they support and,
-    with a database, the properties that enable them."""
+    with a database, the properties that enable them. ``plugins new NAME`` scaffolds one."""
+    if getattr(args, "plugins_command", None) == "new":
+        from core.scaffold import ScaffoldError, new_plugin
+
+        try:
+            root = new_plugin(args.name, Path(args.dir))
+        except ScaffoldError as exc:
+            raise CommandError(str(exc)) from None
+        print(f"plugin {args.name!r} written to {root}")
+        print(f"next: cd {root} && pip install -e '.[test]' && pytest")
+        return 0
     host = _host()
     enabled = asyncio.run(_enabled_at(settings))
     for plugin in sorted(host.plugins.values(), key=lambda p: p.name):
@@ -383,6 +393,9 @@ def build_parser() -> argparse.ArgumentParser:
     plugins = sub.add_parser("plugins", help="list the installed plugins and where they run")
     plugins_sub = plugins.add_subparsers(dest="plugins_command", metavar="ACTION")
     plugins_sub.add_parser("list", help="versions, requirements, properties enabling them")
+    new = plugins_sub.add_parser("new", help="scaffold a plugin package in the current folder")
+    new.add_argument("name", help="the plugin's name, a Python identifier (e.g. loyalty)")
+    new.add_argument("--dir", default=".", help="where to write it (default: here)")
     plugins.set_defaults(handler=cmd_plugins)
 
     check = sub.add_parser("check", help="load plugins and compose schemas as start-up would")
