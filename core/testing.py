@@ -514,3 +514,65 @@ class ConciergeTestKit:
 
     async def run_job(self, name: str) -> bool:
         return await self.runtime.jobs.run_once(name)
+
+
+class PropertyClient:
+    """GraphQL shortcuts against one property's endpoint, for a plugin's test helpers.
+
+    Mix it into your own helper class that has ``kit`` (the
+    :class:`ConciergeTestKit`) and ``prop`` (a :class:`PropertyRef`) and
+    implements :meth:`mutation_document` (the document of a mutation by name,
+    taking ``$input`` and selecting ``errors { code ... }``). Then
+    ``await helper.ok("addNote", {...})`` asserts the payload has no errors and
+    ``await helper.fails("addNote", {...}, "INVALID_INPUT")`` that it has
+    exactly that one; :meth:`rows` reads tables directly, to prove a refused
+    request changed nothing.
+    """
+
+    kit: ConciergeTestKit
+    prop: PropertyRef
+
+    def mutation_document(self, name: str) -> str:
+        raise NotImplementedError
+
+    async def request(
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+    ) -> GraphQLResult:
+        """The raw result (the tenant owner's token unless ``token`` is given)."""
+        return await self.kit.graphql(query, variables, property=self.prop, token=token)
+
+    async def query(
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+    ) -> dict[str, Any]:
+        """The data, after asserting a 200 with no top-level errors."""
+        return (await self.request(query, variables, token=token)).ok()
+
+    async def send(self, name: str, input: dict[str, Any], *, token: str | None = None) -> Any:
+        """The payload of mutation ``name``, after asserting no top-level errors."""
+        result = await self.request(self.mutation_document(name), {"input": input}, token=token)
+        return result.ok()[name]
+
+    async def ok(self, name: str, input: dict[str, Any], *, token: str | None = None) -> Any:
+        payload = await self.send(name, input, token=token)
+        assert payload["errors"] == [], payload
+        return payload
+
+    async def fails(
+        self, name: str, input: dict[str, Any], code: str, *, token: str | None = None
+    ) -> dict[str, Any]:
+        """The single payload error of a refused mutation, after checking its code."""
+        payload = await self.send(name, input, token=token)
+        assert [e["code"] for e in payload["errors"]] == [code], payload
+        return payload["errors"][0]
+
+    async def rows(self, *models: Any) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of each table (ordered by id), seen as the property's requests see them."""
+        from sqlalchemy import select
+
+        async with self.kit.transaction(self.prop) as session:
+            found = {}
+            for model in models:
+                columns = list(model.__table__.columns)
+                result = await session.execute(select(*columns).order_by(model.id))
+                found[model.__tablename__] = [tuple(row) for row in result]
+            return found

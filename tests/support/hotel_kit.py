@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from core.events import OutboxEvent
-from core.testing import ConciergeTestKit, GraphQLResult, PropertyRef, TenantRef
+from core.testing import ConciergeTestKit, PropertyClient, PropertyRef, TenantRef
 from plugins.pms_rooms import models
 
 ROOMS = "pms_rooms"
@@ -80,38 +80,14 @@ AUDIT = (
 
 
 @dataclass
-class Hotel:
+class Hotel(PropertyClient):
     kit: ConciergeTestKit
     tenant: TenantRef
     prop: PropertyRef
     today: dt.date  # the business date when set up
 
-    async def request(
-        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
-    ) -> GraphQLResult:
-        return await self.kit.graphql(query, variables, property=self.prop, token=token)
-
-    async def query(
-        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
-    ) -> dict[str, Any]:
-        return (await self.request(query, variables, token=token)).ok()
-
-    async def send(self, name: str, input: dict[str, Any], *, token: str | None = None) -> Any:
-        return (await self.request(mutation_document(name), {"input": input}, token=token)).ok()[
-            name
-        ]
-
-    async def ok(self, name: str, input: dict[str, Any], *, token: str | None = None) -> Any:
-        payload = await self.send(name, input, token=token)
-        assert payload["errors"] == [], payload
-        return payload
-
-    async def fails(
-        self, name: str, input: dict[str, Any], code: str, *, token: str | None = None
-    ) -> dict[str, Any]:
-        payload = await self.send(name, input, token=token)
-        assert [e["code"] for e in payload["errors"]] == [code], payload
-        return payload["errors"][0]
+    def mutation_document(self, name: str) -> str:
+        return mutation_document(name)
 
     def day(self, offset: int) -> str:
         return (self.today + dt.timedelta(days=offset)).isoformat()
@@ -156,20 +132,12 @@ class Hotel:
 
     async def snapshot(self) -> dict[str, Any]:
         """Every row a refused request must leave as it was."""
-        async with self.kit.transaction(self.prop) as session:
-
-            async def rows(model: Any) -> list[tuple[Any, ...]]:
-                columns = list(model.__table__.columns)
-                result = await session.execute(select(*columns).order_by(model.id))
-                return [tuple(row) for row in result]
-
-            m = models
-            tables: list[Any] = [
-                m.HotelSettings, m.RoomType, m.Room, m.RatePlan, m.RateOverride, m.Guest,
-                m.Booking, m.Reservation, m.RoomNight, m.ReservationEvent, m.Folio,
-                m.FolioLine, OutboxEvent,
-            ]  # fmt: skip
-            return {model.__tablename__: await rows(model) for model in tables}
+        m = models
+        return await self.rows(
+            m.HotelSettings, m.RoomType, m.Room, m.RatePlan, m.RateOverride, m.Guest,
+            m.Booking, m.Reservation, m.RoomNight, m.ReservationEvent, m.Folio, m.FolioLine,
+            OutboxEvent,
+        )  # fmt: skip
 
     async def assert_folios_balance(self) -> None:
         """Every folio's balance equals the sum of its lines."""
@@ -221,7 +189,7 @@ async def set_up_hotel(
 ) -> Hotel:
     tenant = tenant or await kit.tenant(slug.split("-")[0])
     prop = await kit.property(tenant, slug, plugins=plugins, **fields)
-    hotel = Hotel(kit, tenant, prop, dt.date.min)
+    hotel = Hotel(kit=kit, tenant=tenant, prop=prop, today=dt.date.min)
     settings = await hotel.query("{ hotelSettings { businessDate } }")
     hotel.today = dt.date.fromisoformat(settings["hotelSettings"]["businessDate"])
     await hotel.ok("createRoomType", {"code": "DBL", "name": "Double", "capacity": 2})

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from hotel_kit import Hotel, set_up_hotel
-from sqlalchemy import select
 from strawberry import relay
 
 from core.events import OutboxEvent
@@ -131,17 +130,10 @@ class Housekeeping:
 
     async def snapshot(self) -> dict[str, Any]:
         """Every housekeeping row (and the outbox): a refused request leaves them as they were."""
-        async with self.kit.transaction(self.hotel.prop) as session:
-            tables: list[Any] = [
-                models.HousekeepingSettings, models.RoomCondition, models.ConditionChange,
-                models.RoomBlock, models.HousekeepingTask, OutboxEvent,
-            ]  # fmt: skip
-            result = {}
-            for model in tables:
-                columns = list(model.__table__.columns)
-                rows = await session.execute(select(*columns).order_by(model.id))
-                result[model.__tablename__] = [tuple(row) for row in rows]
-            return result
+        return await self.hotel.rows(
+            models.HousekeepingSettings, models.RoomCondition, models.ConditionChange,
+            models.RoomBlock, models.HousekeepingTask, OutboxEvent,
+        )  # fmt: skip
 
 
 async def _staff(hotel: Hotel, name: str, role: str) -> Staff:

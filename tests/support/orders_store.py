@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from core.events import OutboxEvent
-from core.testing import ConciergeTestKit, GraphQLResult, PropertyRef, TenantRef
+from core.testing import ConciergeTestKit, PropertyClient, PropertyRef, TenantRef
 from plugins.oms_inventory import models as inventory
 from plugins.oms_orders import models
 
@@ -100,7 +100,7 @@ def lines(*items: tuple[str, int] | tuple[str, int, str]) -> list[dict[str, Any]
 
 
 @dataclass
-class Store:
+class Store(PropertyClient):
     """A property with oms_orders, and GraphQL shortcuts against its endpoint."""
 
     kit: ConciergeTestKit
@@ -108,33 +108,8 @@ class Store:
     prop: PropertyRef
     with_inventory: bool
 
-    async def request(
-        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
-    ) -> GraphQLResult:
-        return await self.kit.graphql(query, variables, property=self.prop, token=token)
-
-    async def query(
-        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
-    ) -> dict[str, Any]:
-        return (await self.request(query, variables, token=token)).ok()
-
-    async def send(self, name: str, input: dict[str, Any], *, token: str | None = None) -> Any:
-        """The payload of mutation ``name``, after asserting no top-level errors."""
-        result = await self.request(mutation_document(name), {"input": input}, token=token)
-        return result.ok()[name]
-
-    async def ok(self, name: str, input: dict[str, Any], *, token: str | None = None) -> Any:
-        payload = await self.send(name, input, token=token)
-        assert payload["errors"] == [], payload
-        return payload
-
-    async def fails(
-        self, name: str, input: dict[str, Any], code: str, *, token: str | None = None
-    ) -> dict[str, Any]:
-        """The single payload error of a refused mutation, after checking its code."""
-        payload = await self.send(name, input, token=token)
-        assert [e["code"] for e in payload["errors"]] == [code], payload
-        return payload["errors"][0]
+    def mutation_document(self, name: str) -> str:
+        return mutation_document(name)
 
     # -- common steps ------------------------------------------------------------------
 
@@ -185,23 +160,14 @@ class Store:
 
     async def snapshot(self) -> dict[str, Any]:
         """Every row a refused request must leave as it was (orders, stock, events)."""
-        async with self.kit.transaction(self.prop) as session:
-
-            async def rows(model: Any) -> list[tuple[Any, ...]]:
-                columns = [c for c in model.__table__.columns]
-                result = await session.execute(select(*columns).order_by(model.id))
-                return [tuple(row) for row in result]
-
-            tables: list[Any] = [
-                models.Customer, models.Order, models.OrderLine, models.OrderEvent,
-                models.Fulfillment, models.FulfillmentLine, models.Payment,
-                models.OrderReturn, models.ReturnLine, models.OrderSettings, OutboxEvent,
-            ]  # fmt: skip
-            if self.with_inventory:
-                tables += [
-                    inventory.StockLevel, inventory.StockMovement, inventory.Allocation,
-                ]  # fmt: skip
-            return {model.__tablename__: await rows(model) for model in tables}
+        tables: list[Any] = [
+            models.Customer, models.Order, models.OrderLine, models.OrderEvent,
+            models.Fulfillment, models.FulfillmentLine, models.Payment,
+            models.OrderReturn, models.ReturnLine, models.OrderSettings, OutboxEvent,
+        ]  # fmt: skip
+        if self.with_inventory:
+            tables += [inventory.StockLevel, inventory.StockMovement, inventory.Allocation]
+        return await self.rows(*tables)
 
     async def assert_stock_matches_ledger(self) -> None:
         """Each level equals its ledger sums; allocated equals the open allocations."""

@@ -16,7 +16,6 @@ from typing import Any
 import httpx
 from hotel_kit import Hotel, set_up_hotel
 from orders_store import CATALOG, CREATE_PRODUCT, RECEIVE, Store
-from sqlalchemy import select
 
 from core.testing import ConciergeTestKit
 from plugins.pos_bridge import models
@@ -129,13 +128,7 @@ class Resort:
         return await self.kit.client.post(path, content=raw, headers=headers)
 
     async def pos_rows(self) -> dict[str, Any]:
-        async with self.kit.transaction(self.hotel.prop) as session:
-            result = {}
-            for model in (models.PosSale, models.PosSaleLine):
-                columns = list(model.__table__.columns)
-                rows = await session.execute(select(*columns).order_by(model.id))
-                result[model.__tablename__] = [tuple(r) for r in rows]
-            return result
+        return await self.hotel.rows(models.PosSale, models.PosSaleLine)
 
     async def snapshot(self) -> dict[str, Any]:
         """Sales, folios, orders, stock and the outbox: what a refused sale leaves alone."""
@@ -168,7 +161,7 @@ async def set_up_resort(
 
         tenant = await kit.tenant(slug.split("-")[0])
         prop = await kit.property(tenant, slug, plugins=plugins)
-        hotel = Hotel(kit, tenant, prop, dt.date.min)
+        hotel = Hotel(kit=kit, tenant=tenant, prop=prop, today=dt.date.min)
     store = Store(kit, hotel.tenant, hotel.prop, with_inventory="oms_inventory" in plugins)
     if "oms_inventory" in plugins:
         for sku, price, quantity in CATALOG:
