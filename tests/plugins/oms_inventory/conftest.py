@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from core.events import OutboxEvent
-from core.testing import ConciergeTestKit, GraphQLResult, PropertyRef, TenantRef
+from core.testing import ConciergeTestKit, GraphQLResult, PropertyClient, PropertyRef, TenantRef
 from plugins.oms_inventory import models
 
 INVENTORY = "oms_inventory"
@@ -72,45 +72,21 @@ def mutation_document(name: str) -> str:
 
 
 @dataclass
-class Shop:
+class Shop(PropertyClient):
     """A property with inventory, and GraphQL shortcuts against its endpoint."""
 
     kit: ConciergeTestKit
     tenant: TenantRef
     prop: PropertyRef
 
-    async def request(
-        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
-    ) -> GraphQLResult:
-        return await self.kit.graphql(query, variables, property=self.prop, token=token)
-
-    async def query(
-        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
-    ) -> dict[str, Any]:
-        return (await self.request(query, variables, token=token)).ok()
+    def mutation_document(self, name: str) -> str:
+        return mutation_document(name)
 
     async def attempt(
         self, name: str, input: dict[str, Any], *, token: str | None = None
     ) -> GraphQLResult:
         """Send mutation ``name`` (see MUTATIONS) and return the whole response."""
         return await self.request(mutation_document(name), {"input": input}, token=token)
-
-    async def send(self, name: str, input: dict[str, Any], *, token: str | None = None) -> Any:
-        """The payload of mutation ``name``, after asserting no top-level errors."""
-        return (await self.attempt(name, input, token=token)).ok()[name]
-
-    async def ok(self, name: str, input: dict[str, Any], *, token: str | None = None) -> Any:
-        payload = await self.send(name, input, token=token)
-        assert payload["errors"] == [], payload
-        return payload
-
-    async def fails(
-        self, name: str, input: dict[str, Any], code: str, *, token: str | None = None
-    ) -> dict[str, Any]:
-        """The single payload error of a refused mutation, after checking its code."""
-        payload = await self.send(name, input, token=token)
-        assert [e["code"] for e in payload["errors"]] == [code], payload
-        return payload["errors"][0]
 
     # -- common steps --------------------------------------------------------------------
 
