@@ -17,9 +17,9 @@ import httpx
 from hotel_kit import Hotel, set_up_hotel
 from orders_store import CATALOG, CREATE_PRODUCT, RECEIVE, Store
 
+from core.signatures import sign
 from core.testing import ConciergeTestKit
 from plugins.pos_bridge import models
-from plugins.pos_bridge.service.signing import sign
 
 POS = "pos_bridge"
 EVERYTHING = ("pms_rooms", "oms_inventory", "oms_orders", POS)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 from enum import Enum
 
 from sqlalchemy import select
@@ -12,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.apikeys import ApiKey, ApiKeyKind, create_api_key
 from core.clock import Clock
 from core.errors import DomainError
+from core.signatures import new_secret
 from plugins.pos_bridge.models import Outlet, OutletDevice
 from plugins.pos_bridge.service.errors import PosErrorCode, invalid, not_found
 
@@ -25,10 +25,6 @@ class OutletKind(Enum):
     SPA = "spa"
     GIFT_SHOP = "gift_shop"
     OTHER = "other"
-
-
-def new_webhook_secret() -> str:
-    return f"whsec_{secrets.token_urlsafe(32)}"
 
 
 async def create_outlet(
@@ -52,7 +48,7 @@ async def create_outlet(
         raise DomainError(PosErrorCode.CONFLICT, f"outlet {code} exists", field=["code"])
     outlet = Outlet(
         code=code, name=name, kind=kind.value, stock_location=location,
-        webhook_secret=new_webhook_secret(), active=True, created_at=clock.now(),
+        webhook_secret=new_secret(), active=True, created_at=clock.now(),
     )  # fmt: skip
     session.add(outlet)
     await session.flush()
@@ -68,7 +64,7 @@ async def outlet_by_code(session: AsyncSession, code: str, field: list[str]) -> 
 
 async def rotate_webhook_secret(session: AsyncSession, outlet: Outlet) -> Outlet:
     """A new secret; the old one stops verifying at once."""
-    outlet.webhook_secret = new_webhook_secret()
+    outlet.webhook_secret = new_secret()
     await session.flush()
     return outlet
 

@@ -12,7 +12,6 @@ posting twice.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 
 from sqlalchemy import delete
@@ -20,20 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import Clock
 from core.db import session_scope, upsert_insert
+from core.signatures import PREFIX, sign
 from plugins.pos_bridge.models import Outlet, WebhookReceipt
 
 TOLERANCE = dt.timedelta(minutes=5)
-PREFIX = "sha256="
 
 
 class SignatureError(Exception):
     """The request is not signed by the outlet's secret, or not now."""
-
-
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """The signature header's value (what a vendor computes)."""
-    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return PREFIX + digest.hexdigest()
 
 
 def verify(

@@ -19,8 +19,6 @@ scheme pos_bridge accepts from POS vendors).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import hmac
 from dataclasses import dataclass
 
 import httpx
@@ -31,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.db import session_scope, upsert_insert
 from core.events import OutboxEvent
+from core.signatures import sign
 from core.tenancy import Property
 from plugins.webhooks.models import WebhookDelivery, WebhookEndpoint
 from plugins.webhooks.service.endpoints import EndpointStatus, wants
@@ -46,11 +45,6 @@ TIMEOUT = httpx.Timeout(10.0)
 def backoff(attempts: int) -> dt.timedelta:
     """How long after its ``attempts``-th failure a delivery is tried again."""
     return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
-
-
-def signature(secret: str, timestamp: str, body: bytes) -> str:
-    digest = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return "sha256=" + digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -145,7 +139,7 @@ async def send(
         "content-type": "application/json", "user-agent": "Concierge-Webhooks/1",
         "x-concierge-event-id": str(item.event_id), "x-concierge-event": item.event_name,
         "x-concierge-timestamp": timestamp,
-        "x-concierge-signature": signature(item.secret, timestamp, item.body),
+        "x-concierge-signature": sign(item.secret, timestamp, item.body),
     }  # fmt: skip
     try:
         response = await client.post(item.url, content=item.body, headers=headers)

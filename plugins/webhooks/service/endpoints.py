@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Iterable
 from enum import Enum
 from fnmatch import fnmatchcase
@@ -15,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import Clock
 from core.errors import CoreErrorCode, DomainError
 from core.events import OutboxEvent
+from core.signatures import new_secret
 from plugins.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 MAX_TYPES = 50
@@ -24,10 +24,6 @@ EVENT_TYPE = re.compile(r"^[a-z_]+\.(\*|[a-z_]+)$|^\*$")
 class EndpointStatus(Enum):
     ACTIVE = "active"
     DISABLED = "disabled"
-
-
-def new_secret() -> str:
-    return f"whsec_{secrets.token_urlsafe(32)}"
 
 
 def _invalid(message: str, field: str) -> DomainError:
