@@ -9,6 +9,7 @@ row cached for the previous event would be stale by now).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
+from typing import Any
 
 from strawberry.types import Info
 
@@ -24,3 +25,24 @@ async def property_events(info: Info, names: Iterable[str]) -> AsyncIterator[Dom
             if event.name in wanted:
                 info.context.forget_loaded()
                 yield event
+
+
+async def changed_rows(
+    info: Info,
+    names: Iterable[str],
+    model: Any,
+    id_key: str,
+    *,
+    match: dict[str, object] | None = None,
+) -> AsyncIterator[Any]:
+    """The row each event named ``names`` is about (``model`` by ``payload[id_key]``), read
+    afresh. ``match`` keeps only events whose payload has those values (a None value
+    matches anything: an argument left out); rows gone meanwhile are skipped."""
+    wanted = {key: value for key, value in (match or {}).items() if value is not None}
+    async for event in property_events(info, names):
+        if any(event.payload.get(key) != value for key, value in wanted.items()):
+            continue
+        async with info.context.db() as session:
+            row = await session.get(model, event.payload[id_key])
+        if row is not None:
+            yield row

@@ -9,7 +9,7 @@ import strawberry
 from strawberry.types import Info
 
 from core.graphql.permissions import requires
-from core.graphql.subscriptions import property_events
+from core.graphql.subscriptions import changed_rows
 from plugins.oms_inventory import models
 from plugins.oms_inventory.graphql.types import StockLevel
 
@@ -24,10 +24,9 @@ class InventorySubscription:
     async def stock_changed(
         self, info: Info, sku: str | None = None
     ) -> AsyncGenerator[StockLevel, None]:
-        async for event in property_events(info, ("oms_inventory.stock_changed",)):
-            if sku is not None and event.payload.get("sku") != sku:
-                continue
-            async with info.context.db() as session:
-                row = await session.get(models.StockLevel, event.payload["level_id"])
-            if row is not None:
-                yield StockLevel.from_row(row)
+        rows = changed_rows(
+            info, ("oms_inventory.stock_changed",), models.StockLevel, "level_id",
+            match={"sku": sku},
+        )  # fmt: skip
+        async for row in rows:
+            yield StockLevel.from_row(row)

@@ -8,7 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from core.graphql.permissions import requires
-from core.graphql.subscriptions import property_events
+from core.graphql.subscriptions import changed_rows
 from plugins.oms_orders import models
 from plugins.oms_orders.graphql.types import Order
 
@@ -29,10 +29,6 @@ class OrderSubscription:
     async def order_changed(
         self, info: Info, number: str | None = None
     ) -> AsyncGenerator[Order, None]:
-        async for event in property_events(info, ORDER_EVENTS):
-            if number is not None and event.payload.get("number") != number:
-                continue
-            async with info.context.db() as session:
-                row = await session.get(models.Order, event.payload["order_id"])
-            if row is not None:
-                yield Order.from_row(row)
+        rows = changed_rows(info, ORDER_EVENTS, models.Order, "order_id", match={"number": number})
+        async for row in rows:
+            yield Order.from_row(row)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from strawberry.types import Info
 
 from core.graphql.permissions import requires
-from core.graphql.subscriptions import property_events
+from core.graphql.subscriptions import changed_rows, property_events
 from plugins.pms_housekeeping import models
 from plugins.pms_housekeeping.graphql.types import HousekeepingTask, RoomConditionChange
 
@@ -42,10 +42,8 @@ class HousekeepingSubscription:
         description="Every task made or changed at this property (as it is now).",
     )
     async def housekeeping_task_changed(self, info: Info) -> AsyncGenerator[HousekeepingTask, None]:
-        async for event in property_events(info, (TASK_CHANGED,)):
-            task = await _task(info, event.payload["task_id"])
-            if task is not None:
-                yield task
+        async for row in changed_rows(info, (TASK_CHANGED,), models.HousekeepingTask, "task_id"):
+            yield HousekeepingTask.from_row(row)
 
     @strawberry.subscription(
         permission_classes=requires("housekeeping:tasks"),

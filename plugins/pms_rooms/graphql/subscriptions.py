@@ -8,7 +8,7 @@ import strawberry
 from strawberry.types import Info
 
 from core.graphql.permissions import requires
-from core.graphql.subscriptions import property_events
+from core.graphql.subscriptions import changed_rows
 from plugins.pms_rooms import models
 from plugins.pms_rooms.graphql.types import FolioLine, Reservation, currency
 
@@ -32,13 +32,12 @@ class RoomsSubscription:
     async def reservation_changed(
         self, info: Info, number: str | None = None
     ) -> AsyncGenerator[Reservation, None]:
-        async for event in property_events(info, RESERVATION_EVENTS):
-            if number is not None and event.payload.get("number") != number:
-                continue
-            async with info.context.db() as session:
-                row = await session.get(models.Reservation, event.payload["reservation_id"])
-            if row is not None:
-                yield Reservation.from_row(row)
+        rows = changed_rows(
+            info, RESERVATION_EVENTS, models.Reservation, "reservation_id",
+            match={"number": number},
+        )  # fmt: skip
+        async for row in rows:
+            yield Reservation.from_row(row)
 
     @strawberry.subscription(
         permission_classes=requires("folios:read"),
@@ -46,8 +45,6 @@ class RoomsSubscription:
         "payments, refunds, corrections.",
     )
     async def folio_posted(self, info: Info) -> AsyncGenerator[FolioLine, None]:
-        async for event in property_events(info, ("pms_rooms.folio_posted",)):
-            async with info.context.db() as session:
-                row = await session.get(models.FolioLine, event.payload["line_id"])
-            if row is not None:
-                yield FolioLine.from_row(row, currency(info))
+        rows = changed_rows(info, ("pms_rooms.folio_posted",), models.FolioLine, "line_id")
+        async for row in rows:
+            yield FolioLine.from_row(row, currency(info))

@@ -26,7 +26,7 @@ from core.graphql import Connection, Error, GraphQLContribution, Money, load_nod
 from core.graphql.loaders import grouped_by, one_by, request_loader
 from core.graphql.mutations import in_transaction
 from core.graphql.permissions import requires
-from core.graphql.subscriptions import property_events
+from core.graphql.subscriptions import changed_rows
 from core.money import decimal_to_minor
 from plugins.pos_bridge import models
 from plugins.pos_bridge.service import outlets as outlet_service
@@ -575,13 +575,11 @@ def build(rooms: bool, retail: bool) -> GraphQLContribution:
             self, info: Info, outlet: str | None = None
         ) -> AsyncGenerator[PosSale, None]:
             names = ("pos_bridge.sale_posted", "pos_bridge.sale_voided")
-            async for event in property_events(info, names):
-                if outlet is not None and event.payload.get("outlet") != outlet:
-                    continue
-                async with info.context.db() as session:
-                    row = await session.get(models.PosSale, event.payload["pos_sale_id"])
-                if row is not None:
-                    yield PosSale.from_row(row, _currency(info))
+            rows = changed_rows(
+                info, names, models.PosSale, "pos_sale_id", match={"outlet": outlet}
+            )
+            async for row in rows:
+                yield PosSale.from_row(row, _currency(info))
 
     return GraphQLContribution(query=PosQuery, mutation=PosMutation, subscription=PosSubscription)
 
