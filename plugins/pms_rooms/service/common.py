@@ -123,13 +123,23 @@ def move_status(reservation: Reservation, target: ReservationStatus) -> Reservat
 
 
 async def announce_reservation(
-    ctx: RoomsContext, reservation: Reservation, hook: str, event: str, **extra: object
+    ctx: RoomsContext,
+    reservation: Reservation,
+    hook: str,
+    event: str,
+    *,
+    payload_extra: dict[str, object] | None = None,
+    **extra: object,
 ) -> None:
-    """Record ``pms_rooms.<event>`` and call ``pms_rooms_<hook>`` with a snapshot."""
+    """Record ``pms_rooms.<event>`` and call ``pms_rooms_<hook>`` with a snapshot.
+
+    ``extra`` goes to the hook and, when JSON-plain, to the event; ``payload_extra`` to
+    the event only."""
     await ctx.session.flush()
     snapshot = ReservationSnapshot.of(reservation)
     payload = {**snapshot.payload(), "actor": ctx.actor}
     payload.update({k: v for k, v in extra.items() if isinstance(v, str | int | bool | None)})
+    payload.update(payload_extra or {})
     record_event(ctx.session, f"pms_rooms.{event}", payload, clock=ctx.clock)
     await ctx.announce(hook, reservation=snapshot, actor=ctx.actor, **extra)
 

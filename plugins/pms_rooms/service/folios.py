@@ -128,6 +128,11 @@ async def _sum(session: AsyncSession, folio: Folio, kind: str) -> int:
     return int(total or 0)
 
 
+async def net_charges(session: AsyncSession, folio: Folio) -> int:
+    """What the stay was worth: the folio's charges less their corrections."""
+    return await _sum(session, folio, "charge") + await _sum(session, folio, "correction")
+
+
 async def record_folio_entry(
     ctx: RoomsContext,
     reservation_id: int,

@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from core.errors import DomainError
-from plugins.pms_rooms.models import FolioLine, Reservation, Room, RoomNight
+from plugins.pms_rooms.models import FolioLine, Guest, Reservation, Room, RoomNight
 from plugins.pms_rooms.service.assignment import claim_room, out_of_order_rooms, release_nights
 from plugins.pms_rooms.service.common import (
     RoomsContext,
@@ -20,7 +20,7 @@ from plugins.pms_rooms.service.common import (
     settings_for,
 )
 from plugins.pms_rooms.service.errors import RoomsErrorCode, invalid, not_found
-from plugins.pms_rooms.service.folios import _locked_folio, post_line
+from plugins.pms_rooms.service.folios import _locked_folio, net_charges, post_line
 from plugins.pms_rooms.service.snapshots import ReservationSnapshot
 from plugins.pms_rooms.transitions import ReservationStatus
 
@@ -156,9 +156,16 @@ async def check_out(
     folio.closed_at = ctx.clock.now()
     folio.close_note = note
     add_history(ctx, reservation, "checked_out", note or f"room {room.number}")
+    guest = await ctx.session.get(Guest, reservation.guest_id)
     await announce_reservation(
         ctx, reservation, "pms_rooms_reservation_checked_out", "reservation_checked_out",
         room_number=room.number, balance_minor=folio.balance_minor,
+        payload_extra={
+            # What a loyalty programme or a CRM needs without a lookup: who stayed and
+            # what the stay was worth (charges net of corrections; payments aside).
+            "guest_email": guest.email if guest is not None else "",
+            "charges_minor": await net_charges(ctx.session, folio),
+        },
     )  # fmt: skip
     return reservation
 

@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 from hotel_kit import Hotel
+from sqlalchemy import select
 
 from core import hookimpl
 from core.errors import DomainError
+from core.events import OutboxEvent
 from core.graphql import pk_of
 from core.plugins import call_first_optional
 from plugins.pms_rooms.service.errors import RoomsErrorCode
@@ -263,6 +265,16 @@ async def test_the_invoice_sums_charges_and_payments_net_of_corrections_and_refu
         {"amount": "200.00"}, {"amount": "0.00"},
     )  # fmt: skip
     await hotel.assert_folios_balance()
+    # The check-out event tells who stayed and what the stay was worth (for a loyalty
+    # programme or a CRM): charges net of corrections, whatever was paid.
+    async with hotel.kit.transaction(hotel.prop) as session:
+        event = await session.scalar(
+            select(OutboxEvent).where(OutboxEvent.name == "pms_rooms.reservation_checked_out")
+        )
+    assert event is not None
+    assert (event.payload["guest_email"], event.payload["charges_minor"]) == (
+        "lovelace@ex.com", 20_000,
+    )  # fmt: skip
 
 
 # -- what outlets call (pos_bridge) -----------------------------------------------------
