@@ -3,6 +3,7 @@ the guide's example is this file's code)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,3 +51,19 @@ def test_the_guide_shows_this_code() -> None:
     here = Path(__file__).read_text()
     for line in example.strip().splitlines():
         assert line in here, f"the guide's line {line!r} is not in this test"
+
+
+async def test_the_owner_stays_signed_in_when_a_test_moves_time_by_months(
+    concierge: ConciergeTestKit,
+) -> None:
+    """Jobs that act on weeks-old data (expiry, reminders) are tested by moving the clock;
+    the kit's default owner token follows, though a real sign-in session lasts 30 days."""
+    tenant = await concierge.tenant("acme")
+    shop = await concierge.property(tenant, "acme-shop", plugins=["test_notes"])
+    stale = concierge.token(tenant)
+    concierge.clock.advance(dt.timedelta(days=90))
+    assert (
+        await concierge.graphql("{ notes { totalCount } }", property=shop, token=stale)
+    ).status == 401
+    listed = await concierge.graphql("{ notes { totalCount } }", property=shop)
+    assert listed.ok() == {"notes": {"totalCount": 1}}
