@@ -25,6 +25,7 @@ from starlette.routing import BaseRoute, Mount, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from core import heap
 from core.auth import AuthenticationError, Principal, authenticate
 from core.clock import Clock
 from core.config import Settings, load_settings
@@ -214,6 +215,10 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Build the schema most properties use before the first request, then take the
+        # long-lived heap out of the garbage collector's sight (core/heap.py).
+        runtime.schemas.full()
+        heap.tune()
         if start_jobs:
             runtime.jobs.start()
         try:
