@@ -219,6 +219,8 @@ def create_app(
         # long-lived heap out of the garbage collector's sight (core/heap.py).
         runtime.schemas.full()
         heap.tune()
+        # The planner's statistics, current from the first request (then a job's).
+        await runtime.db.refresh_statistics()
         if start_jobs:
             runtime.jobs.start()
         try:

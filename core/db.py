@@ -319,6 +319,22 @@ class Database:
         async with self._write_lock:
             yield
 
+    async def refresh_statistics(self) -> None:
+        """Let SQLite's query planner know the tables' sizes (``ANALYZE``).
+
+        Without statistics SQLite takes every index as equally selective, and the
+        single-column ``tenant_id`` index every scoped query matches looks as good as
+        ``(order_id)``: the orders page's lines query read the whole tenant's lines
+        (15 ms at 100,000 orders instead of 0.2). ``analysis_limit`` samples each
+        index, so this takes milliseconds on a large file. PostgreSQL's autovacuum
+        keeps its own statistics: nothing to do there.
+        """
+        if not self.is_sqlite:
+            return
+        async with self._write_turn(), self.engine.begin() as conn:
+            await conn.exec_driver_sql("PRAGMA analysis_limit=1000")
+            await conn.exec_driver_sql("ANALYZE")
+
     async def ping(self) -> None:
         async with self.read_engine.connect() as conn:
             await conn.execute(text("SELECT 1"))

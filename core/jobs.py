@@ -100,6 +100,11 @@ async def _prune_login_attempts(context: JobContext) -> int:
         return await prune_login_attempts(session, clock=context.clock)
 
 
+async def _refresh_statistics(context: JobContext) -> int:
+    await context.db.refresh_statistics()
+    return 0
+
+
 CORE_JOBS = (
     Job(
         name="core.deliver_events",
@@ -112,6 +117,13 @@ CORE_JOBS = (
         interval=dt.timedelta(hours=6),
         run=_prune_login_attempts,
         description="Forget sign-in attempts older than a day (the rate limits need 15 minutes).",
+    ),
+    Job(
+        name="core.refresh_statistics",
+        interval=dt.timedelta(hours=12),
+        run=_refresh_statistics,
+        description="SQLite: ANALYZE, so the query planner picks the right index as tables "
+        "grow (PostgreSQL's autovacuum does this itself).",
     ),
 )
 
