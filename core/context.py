@@ -83,6 +83,10 @@ class Context:
     def scope(self) -> Scope:
         if self.principal is None:
             raise PermissionError("this operation needs an authenticated caller")
+        if self.property is not None and self.property.tenant_id != self.principal.tenant_id:
+            # Never reached (the endpoint answers 404 first), and must never be: a property
+            # scope reads rows by property_id alone (core.db._filter_to_scope).
+            raise PermissionError("the property belongs to another tenant")
         return Scope.tenant(self.principal.tenant_id, self.property.id if self.property else None)
 
     async def extend_from_hooks(self) -> None:

@@ -58,6 +58,10 @@ class Order(PropertyScoped, Base):
         Index("ix_ord_orders_status", "property_id", "status", "placed_at", "id"),
         Index("ix_ord_orders_payment", "property_id", "payment_status", "placed_at", "id"),
         Index("ix_ord_orders_channel", "property_id", "channel", "placed_at", "id"),
+        # Status and channel together (the storefront tabs): also covers their count.
+        Index(
+            "ix_ord_orders_status_channel", "property_id", "status", "channel", "placed_at", "id"
+        ),
         Index("ix_ord_orders_customer", "property_id", "customer_id", "placed_at", "id"),
         Index("ix_ord_orders_total", "property_id", "total_minor", "id"),
         Index("ix_ord_orders_expiry", "property_id", "status", "expires_at"),

@@ -49,6 +49,29 @@ async def test_property_scope_narrows_to_one_property(concierge, two_tenants) ->
     assert texts == {"Welcome", "acme shop"}
 
 
+async def test_a_property_scope_reaches_no_other_property_by_get_update_or_delete(
+    concierge, two_tenants
+) -> None:
+    """A property's session filters on property_id alone (no tenant_id term): neither the
+    same tenant's other property nor another tenant's is reached by any statement."""
+    _, _, acme_shop, acme_hotel, globex_shop = two_tenants
+    others = {}
+    for prop in (acme_hotel, globex_shop):
+        async with concierge.transaction(prop) as session:
+            others[prop.slug] = set(await session.scalars(select(NoteRow.id)))
+    async with concierge.transaction(acme_shop) as session:
+        for ids in others.values():
+            for note_id in ids:
+                assert await session.get(NoteRow, note_id) is None
+        await session.execute(update(NoteRow).values(text="changed"))
+        await session.execute(delete(NoteRow).where(NoteRow.text == "changed"))
+    for prop in (acme_hotel, globex_shop):
+        async with concierge.transaction(prop) as session:
+            texts = set(await session.scalars(select(NoteRow.text)))
+            assert set(await session.scalars(select(NoteRow.id))) == others[prop.slug]
+        assert "changed" not in texts
+
+
 async def test_get_by_primary_key_cannot_reach_another_tenant(concierge, two_tenants) -> None:
     acme, globex, *_ = two_tenants
     async with concierge.transaction(globex) as session:
