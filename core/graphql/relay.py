@@ -26,9 +26,9 @@ from strawberry import relay
 # strawberry's relay.Edge is generic in its own NodeType; Connection must use the same one.
 from strawberry.relay.types import NodeType as NodeT
 from strawberry.types import Info
-from strawberry.types.nodes import SelectedField
 
 from core.graphql.errors import ClientError
+from core.graphql.selection import selects
 
 RowT = TypeVar("RowT")
 
@@ -230,17 +230,7 @@ def wants_total_count(info: Info) -> bool:
     """Whether the connection being resolved selects ``totalCount`` (directly or through a
     fragment). Counting every match costs more than the page itself on a large table,
     so :func:`paginate` skips it when nobody asked."""
-
-    def among(selections: Iterable[Any]) -> bool:
-        for selection in selections:
-            if isinstance(selection, SelectedField):
-                if selection.name == "totalCount":
-                    return True
-            elif among(selection.selections):  # an inline fragment or a fragment spread
-                return True
-        return False
-
-    return any(among(field.selections) for field in info.selected_fields)
+    return selects(info, "totalCount")
 
 
 async def paginate(

@@ -10,8 +10,10 @@ from sqlalchemy import select
 from strawberry.types import Info
 
 from core.graphql import Connection, paginate, pk_of
+from core.graphql.loaders import load_ahead
 from core.graphql.permissions import requires
 from plugins.pms_housekeeping import models
+from plugins.pms_housekeeping.graphql import loaders
 from plugins.pms_housekeeping.graphql.types import (
     BlockKindEnum,
     Housekeeper,
@@ -96,6 +98,10 @@ class HousekeepingQuery:
             )
         async with info.context.db() as session:
             day, entries = await board_service.board(session, info.context.clock, where)
+        # Every assignee in one query now, so each room's and task's `assignee` is a plain
+        # value rather than one awaited load per row (core.graphql.loaders.now_or_later).
+        assignees = (t.assignee_user_id for e in entries for t in e.open_tasks)
+        await load_ahead(loaders.user(info), assignees)
         return HousekeepingBoard.of(day, entries)
 
     @strawberry.field(permission_classes=requires("housekeeping:read"), description="Newest first.")

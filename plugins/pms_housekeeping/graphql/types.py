@@ -13,6 +13,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from core.graphql import Error, load_nodes
+from core.graphql.loaders import now_or_later
 from core.graphql.permissions import requires
 from plugins.pms_housekeeping import models
 from plugins.pms_housekeeping.graphql import loaders
@@ -63,11 +64,14 @@ class Housekeeper:
         return cls(id=strawberry.ID(relay.to_base64("User", user_id)), name=name)
 
 
-async def _housekeeper(info: Info, user_id: int | None) -> Housekeeper | None:
+def _housekeeper(info: Info, user_id: int | None) -> Any:
+    """The housekeeper, at once when the board loaded them ahead; else an awaitable."""
     if user_id is None:
         return None
-    user = await loaders.user(info).load(user_id)
-    return Housekeeper.of(user.id, user.name) if user is not None else None
+    return now_or_later(
+        loaders.user(info), user_id,
+        lambda user: Housekeeper.of(user.id, user.name) if user is not None else None,
+    )  # fmt: skip
 
 
 @strawberry.type(description="Work on one room: a cleaning, an inspection or a repair.")
@@ -106,8 +110,8 @@ class HousekeepingTask(relay.Node):
         return await _room(info, self.room_id)
 
     @strawberry.field
-    async def assignee(self, info: Info) -> Housekeeper | None:
-        return await _housekeeper(info, self.assignee_user_id)
+    def assignee(self, info: Info) -> Housekeeper | None:
+        return _housekeeper(info, self.assignee_user_id)
 
     @strawberry.field(description="A guest is due in today in this room: clean it first.")
     async def arrival_today(self, info: Info) -> bool:
@@ -247,8 +251,8 @@ class BoardRoom:
         return await _room(info, self.room_id)
 
     @strawberry.field(description="Who has the room's first open task.")
-    async def assignee(self, info: Info) -> Housekeeper | None:
-        return await _housekeeper(info, self.assignee_user_id)
+    def assignee(self, info: Info) -> Housekeeper | None:
+        return _housekeeper(info, self.assignee_user_id)
 
     @strawberry.field(
         permission_classes=requires("reservations:read"),

@@ -127,3 +127,34 @@ async def test_the_total_is_counted_only_when_asked_for(store: Store) -> None:
             data = await store.query(query)
         assert data["orders"]["totalCount"] == 3
         assert sum("count(" in s.lower() for s in with_total.statements) == 1
+
+
+async def test_lines_and_customers_are_loaded_ahead_only_when_asked_for(store: Store) -> None:
+    """The page loads its lines and customers up front (so each order's fields answer
+    without an await), but only when the query selects them, and never twice."""
+    for n in range(3):
+        await store.place(f"ahead-{n}", ("SOAP", 1), email=f"buyer{n}@example.com")
+    plain = "{ orders(first: 3) { edges { node { number } } } }"
+    full = "{ orders(first: 3) { edges { node { number lines { sku } customer { email } } } } }"
+    one = "query($id: ID!) { node(id: $id) { ... on Order { lines { sku } } } }"
+
+    def touching(statements: list[str], table: str) -> int:
+        return sum(f"from {table} " in s.lower() for s in statements)
+
+    with counting(store.kit) as without:
+        await store.query(plain)
+    with counting(store.kit) as with_children:
+        data = await store.query(full)
+    for table in ("ord_order_lines", "ord_customers"):
+        assert touching(without.statements, table) == 0, table
+        assert touching(with_children.statements, table) == 1, table
+    nodes = [edge["node"] for edge in data["orders"]["edges"]]
+    assert [node["lines"] for node in nodes] == [[{"sku": "SOAP"}]] * 3
+    assert sorted(node["customer"]["email"] for node in nodes) == [
+        "buyer0@example.com", "buyer1@example.com", "buyer2@example.com",
+    ]  # fmt: skip
+    # An order reached another way still loads its lines (the awaited path).
+    first = await store.query("{ orders(first: 1) { edges { node { id } } } }")
+    order_id = first["orders"]["edges"][0]["node"]["id"]
+    single = await store.query(one, {"id": order_id})
+    assert single["node"]["lines"] == [{"sku": "SOAP"}]
