@@ -15,8 +15,11 @@ from __future__ import annotations
 import gc
 
 # Allocations between young collections (CPython's default is 700). A request's objects
-# are mostly freed by reference counting; collecting them every 700 allocations is waste.
-YOUNG_THRESHOLD = 20_000
+# are mostly freed by reference counting; collecting them every 700 allocations is waste,
+# and a collection walks the request's live objects each time. Measured on the orders
+# page (benchmarks/README.md): 20,000 left 2 ms of GC a request; 50,000 under 1 ms;
+# 100,000 no better on average but with longer pauses (p99 up at one client).
+YOUNG_THRESHOLD = 50_000
 # How many young collections per middle one, and middle per full one (defaults 10, 10).
 OLDER_THRESHOLDS = (20, 20)
 
