@@ -328,7 +328,10 @@ def cmd_plugins(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
-    """Load every plugin and compose the schemas, as start-up would, and report."""
+    """Load every plugin and compose the schemas, as start-up would; then check the
+    data's invariants (core.invariants) on the configured database, and report."""
+    from core.db import Database
+    from core.invariants import check_invariants
     from core.permissions import collect_permissions
     from core.schema import SchemaRegistry
 
@@ -337,7 +340,17 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     SchemaRegistry(host, settings).full()
     settings.check_production_ready()
     print(f"ok: {len(host.plugins)} plugins load and compose")
-    return 0
+
+    async def invariants() -> bool:
+        db = Database.from_settings(settings)
+        try:
+            report = await check_invariants(db, host)
+        finally:
+            await db.dispose()
+        print(report, file=sys.stdout if report.holds else sys.stderr)
+        return report.holds
+
+    return 0 if asyncio.run(invariants()) else 1
 
 
 def _redact(url: str) -> str:
@@ -398,7 +411,9 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument("--dir", default=".", help="where to write it (default: here)")
     plugins.set_defaults(handler=cmd_plugins)
 
-    check = sub.add_parser("check", help="load plugins and compose schemas as start-up would")
+    check = sub.add_parser(
+        "check", help="load plugins and compose schemas as start-up would, then check the data"
+    )
     check.set_defaults(handler=cmd_check)
 
     tenant = sub.add_parser("tenant", help="manage tenants (accounts)")

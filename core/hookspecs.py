@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from core.context import Context
     from core.events import DomainEvent, EventContext
     from core.graphql.contribution import GraphQLContribution
+    from core.invariants import Invariant
     from core.jobs import Job
     from core.permissions import Permission
     from core.plugins import HookRelay
@@ -71,6 +72,20 @@ def concierge_reports() -> list[Report]:
     columns and an async ``run(session, period)`` that aggregates in SQL over
     ``period``'s days (the property's time zone: ``core.reports.day_buckets``)
     and returns one dict per row. The core renders them as a table and as CSV.
+    """
+
+
+@hookspec
+def concierge_invariants() -> list[Invariant]:
+    """Declare what must always hold in this plugin's data, for ``concierge check``.
+
+    Called by ``concierge check`` for each property, on the plugins it has
+    enabled. Return a list of :class:`core.invariants.Invariant`: a name
+    (``<plugin>.<what>``), what must hold in one line, and an async
+    ``check(session)`` that reads through a read-only session scoped to the
+    property and returns one readable line per violation (empty when it holds):
+    "level SOAP at MAIN: on hand 7, its ledger says 9". Aggregate in SQL; a
+    check runs on a production database.
     """
 
 

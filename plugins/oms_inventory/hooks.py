@@ -137,3 +137,10 @@ def concierge_reports() -> list:
     from plugins.oms_inventory.service.reports import REPORTS
 
     return REPORTS
+
+
+@hookimpl
+def concierge_invariants() -> list:
+    from plugins.oms_inventory.invariants import INVARIANTS
+
+    return INVARIANTS

@@ -111,3 +111,10 @@ def concierge_reports() -> list:
     from plugins.oms_orders.service.reports import REPORTS
 
     return REPORTS
+
+
+@hookimpl
+def concierge_invariants() -> list:
+    from plugins.oms_orders.invariants import INVARIANTS
+
+    return INVARIANTS

@@ -151,3 +151,10 @@ def concierge_reports() -> list:
     from plugins.pms_rooms.service.reports import REPORTS
 
     return REPORTS
+
+
+@hookimpl
+def concierge_invariants() -> list:
+    from plugins.pms_rooms.invariants import INVARIANTS
+
+    return INVARIANTS

@@ -172,3 +172,25 @@ def test_plugins_list_shows_requirements_and_where_each_runs(tmp_path: Path) -> 
     orders = lines.index(next(b for b in lines if b.startswith("oms_orders ")))
     assert lines[orders + 2] == "  enabled at: demo/demo-resort, demo/demo-shop"
     assert "webhooks" in blocks
+
+
+def test_check_reports_broken_invariants_and_fails(tmp_path: Path) -> None:
+    """`concierge check` on the demo data: every invariant holds. After a stock level is
+    changed behind its ledger's back, it names the property, invariant and level, exit 1."""
+    import sqlite3
+
+    assert _concierge(tmp_path, "demo").returncode == 0
+    clean = _concierge(tmp_path, "check")
+    assert clean.returncode == 0, clean.stderr
+    assert "every one holds" in clean.stdout
+    database = sqlite3.connect(tmp_path / "var" / "concierge.sqlite3")
+    with database:
+        database.execute(
+            "UPDATE inv_stock_levels SET on_hand = on_hand + 5 WHERE property_id ="
+            " (SELECT id FROM properties WHERE slug = 'demo-shop')"
+        )
+    database.close()
+    broken = _concierge(tmp_path, "check")
+    assert broken.returncode == 1
+    assert "violations:" in broken.stderr
+    assert "demo-shop: oms_inventory.levels_match_ledger: level " in broken.stderr
