@@ -82,8 +82,9 @@ def concierge_invariants() -> list[Invariant]:
     Called by ``concierge check`` for each property, on the plugins it has
     enabled. Return a list of :class:`core.invariants.Invariant`: a name
     (``<plugin>.<what>``), what must hold in one line, and an async
-    ``check(session)`` that reads through a read-only session scoped to the
-    property and returns one readable line per violation (empty when it holds):
+    ``check(session, context)`` that reads through a read-only session scoped to
+    the property (``context``: the property, its plugins and their hooks) and
+    returns one readable line per violation (empty when it holds):
     "level SOAP at MAIN: on hand 7, its ledger says 9". Aggregate in SQL; a
     check runs on a production database.
     """

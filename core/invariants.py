@@ -15,10 +15,24 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import Clock, SystemClock
 from core.db import Base, Database, Scope
-from core.plugins import PluginHost, call_hook
+from core.plugins import HookRelay, PluginHost, call_hook
+from core.tenancy import Property, enabled_plugins
 
-Check = Callable[[AsyncSession], Awaitable[list[str]]]
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a check may need besides its session: the property, the plugins it runs and
+    their hooks (to ask another plugin, as pos_bridge asks pms_rooms for its postings)."""
+
+    property: Property
+    plugins: frozenset[str]
+    hooks: HookRelay
+    clock: Clock
+
+
+Check = Callable[[AsyncSession, CheckContext], Awaitable[list[str]]]
 
 
 @dataclass(frozen=True)
@@ -89,11 +103,12 @@ async def _orphans(session: AsyncSession, existing: set[str]) -> list[str]:
     return problems
 
 
-async def check_invariants(db: Database, host: PluginHost) -> InvariantReport:
+async def check_invariants(
+    db: Database, host: PluginHost, clock: Clock | None = None
+) -> InvariantReport:
     """Every installed invariant on every property that enables its plugin, and the
     core's own across the database."""
-    from core.tenancy import Property, enabled_plugins
-
+    clock = clock or SystemClock()
     report = InvariantReport()
     async with db.session(Scope.system(), write=False) as session:
         existing = await _table_names(session)
@@ -106,15 +121,17 @@ async def check_invariants(db: Database, host: PluginHost) -> InvariantReport:
     for prop in properties:
         async with db.session(Scope.system(), write=False) as session:
             plugins = await enabled_plugins(session, prop.id)
+        relay = host.relay(plugins)
+        context = CheckContext(prop, frozenset(plugins), relay, clock)
         invariants = [
             invariant
-            for found in await call_hook(host.relay(plugins).concierge_invariants)
+            for found in await call_hook(relay.concierge_invariants)
             for invariant in found or []
         ]
         report.properties += 1
         for invariant in invariants:
             report.checked += 1
             async with db.session(Scope.tenant(prop.tenant_id, prop.id), write=False) as session:
-                for problem in await invariant.check(session):
+                for problem in await invariant.check(session, context):
                     report.violations.append(Violation(prop.slug, invariant.name, problem))
     return report

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.invariants import Invariant
+from core.invariants import CheckContext, Invariant
 from plugins.oms_inventory.models import Allocation, Location, StockLevel, StockMovement, Variant
 
 
@@ -24,7 +24,7 @@ async def _levels(session: AsyncSession) -> dict[tuple[int, int], tuple[StockLev
     }
 
 
-async def levels_match_ledger(session: AsyncSession) -> list[str]:
+async def levels_match_ledger(session: AsyncSession, context: CheckContext) -> list[str]:
     m = StockMovement
     sums = {
         (row.variant_id, row.location_id): (int(row.on_hand), int(row.allocated), int(row.held))
@@ -47,7 +47,7 @@ async def levels_match_ledger(session: AsyncSession) -> list[str]:
     return problems
 
 
-async def nothing_oversold(session: AsyncSession) -> list[str]:
+async def nothing_oversold(session: AsyncSession, context: CheckContext) -> list[str]:
     problems = []
     for level, name in (await _levels(session)).values():
         if min(level.on_hand, level.allocated, level.held) < 0 or (
@@ -60,7 +60,7 @@ async def nothing_oversold(session: AsyncSession) -> list[str]:
     return problems
 
 
-async def allocations_match_levels(session: AsyncSession) -> list[str]:
+async def allocations_match_levels(session: AsyncSession, context: CheckContext) -> list[str]:
     a = Allocation
     open_units = {
         (row.variant_id, row.location_id): int(row.units)

@@ -6,11 +6,11 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.invariants import Invariant
+from core.invariants import CheckContext, Invariant
 from plugins.oms_orders.models import Order, OrderLine, Payment
 
 
-async def payments_match_orders(session: AsyncSession) -> list[str]:
+async def payments_match_orders(session: AsyncSession, context: CheckContext) -> list[str]:
     sums: dict[tuple[int, str], int] = {
         (order_id, kind): int(total)
         for order_id, kind, total in await session.execute(
@@ -31,7 +31,7 @@ async def payments_match_orders(session: AsyncSession) -> list[str]:
     return problems
 
 
-async def lines_make_the_subtotal(session: AsyncSession) -> list[str]:
+async def lines_make_the_subtotal(session: AsyncSession, context: CheckContext) -> list[str]:
     sums = dict(
         (
             await session.execute(

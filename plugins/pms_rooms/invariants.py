@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.invariants import Invariant
+from core.invariants import CheckContext, Invariant
 from plugins.pms_rooms.models import Folio, FolioLine, Reservation, Room, RoomNight
 from plugins.pms_rooms.transitions import ReservationStatus
 
@@ -15,7 +15,7 @@ LIVE = (ReservationStatus.CONFIRMED.value, ReservationStatus.IN_HOUSE.value)
 RELEASED = (ReservationStatus.CANCELED.value, ReservationStatus.NO_SHOW.value)
 
 
-async def no_night_sold_twice(session: AsyncSession) -> list[str]:
+async def no_night_sold_twice(session: AsyncSession, context: CheckContext) -> list[str]:
     rows = await session.execute(
         select(Room.number, RoomNight.night, func.count())
         .join(Room, Room.id == RoomNight.room_id)
@@ -25,7 +25,7 @@ async def no_night_sold_twice(session: AsyncSession) -> list[str]:
     return [f"room {room}, night {night}: sold {count} times" for room, night, count in rows]
 
 
-async def stays_hold_their_nights(session: AsyncSession) -> list[str]:
+async def stays_hold_their_nights(session: AsyncSession, context: CheckContext) -> list[str]:
     held = dict(
         (
             await session.execute(
@@ -47,7 +47,7 @@ async def stays_hold_their_nights(session: AsyncSession) -> list[str]:
     return problems
 
 
-async def folios_balance(session: AsyncSession) -> list[str]:
+async def folios_balance(session: AsyncSession, context: CheckContext) -> list[str]:
     sums = dict(
         (
             await session.execute(

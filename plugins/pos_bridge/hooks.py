@@ -44,3 +44,10 @@ def concierge_reports() -> list:
     from plugins.pos_bridge.service.reports import REPORTS
 
     return REPORTS
+
+
+@hookimpl
+def concierge_invariants() -> list:
+    from plugins.pos_bridge.invariants import INVARIANTS
+
+    return INVARIANTS

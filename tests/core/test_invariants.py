@@ -8,13 +8,14 @@ from typing import Any
 
 from hotel_kit import Hotel, set_up_hotel
 from orders_store import CATALOG, CREATE_PRODUCT, INVENTORY, ORDERS, RECEIVE, Store
+from pos_kit import set_up_resort
 from sqlalchemy import text, update
 
 from core.invariants import check_invariants
 from core.plugins import PluginHost
 from core.testing import ConciergeTestKit
 from plugins.oms_inventory.models import StockLevel
-from plugins.pms_rooms.models import Folio, RoomNight
+from plugins.pms_rooms.models import Folio, FolioLine, RoomNight
 
 
 async def shop(concierge: ConciergeTestKit) -> Store:
@@ -113,3 +114,27 @@ async def test_a_row_pointing_at_a_deleted_row_is_reported(
         "database: core.no_orphans: 1 row of pms_folio_lines point at a pms_folios row that "
         "is gone (folio_id)"
     ], str(report)
+
+
+async def test_an_outlet_day_that_no_longer_matches_the_folios_is_reported(
+    concierge: ConciergeTestKit, concierge_host: PluginHost
+) -> None:
+    resort = await set_up_resort(concierge)
+    reservation = await resort.hotel.book("guest", nights=2, room="101", last_name="Lovelace")
+    await resort.hotel.ok("checkInReservation", {"reservation": reservation["id"]})
+    bill = {
+        "saleId": "R-1", "outlet": "REST",
+        "lines": [{"description": "Dinner", "quantity": 1, "unitPrice": "76.00"}],
+        "roomCharge": {"roomNumber": "101", "lastName": "Lovelace"},
+    }  # fmt: skip
+    await resort.sell(bill)
+    assert (await check_invariants(concierge.db, concierge_host)).holds
+    async with concierge.transaction(resort.hotel.prop) as session:
+        await session.execute(
+            update(FolioLine).where(FolioLine.reference == "pos:REST:R-1").values(amount_minor=0)
+        )
+    report = await check_invariants(concierge.db, concierge_host)
+    reconcile = [v for v in report.violations if v.invariant == "pos_bridge.days_reconcile"]
+    assert len(reconcile) == 1, str(report)
+    assert "outlet REST on " in reconcile[0].problem
+    assert "charged to rooms 7600, on the folios 0" in reconcile[0].problem
