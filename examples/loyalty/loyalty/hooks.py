@@ -65,3 +65,10 @@ async def concierge_demo_data(session, property, clock, hooks) -> None:
     from loyalty.demo import fill_demo_data
 
     await fill_demo_data(session, clock)
+
+
+@hookimpl
+def concierge_invariants() -> list:
+    from loyalty.invariants import INVARIANTS
+
+    return INVARIANTS

@@ -6,8 +6,13 @@ from __future__ import annotations
 
 import asyncio
 
+from core.invariants import check_invariants
+from core.plugins import PluginHost
 from core.testing import ConciergeTestKit
 from loyalty_kit import Desk, shop
+from sqlalchemy import update
+
+from loyalty.models import Member
 
 
 async def member_with(desk: Desk, points_worth: str) -> None:
@@ -104,3 +109,21 @@ async def test_viewers_read_members_but_only_those_allowed_redeem(
     assert refused.errors is not None
     assert refused.errors[0]["extensions"]["code"] == "FORBIDDEN"
     assert await desk.balance("ada@example.com") == 50
+
+
+async def test_concierge_check_finds_every_balance_equal_to_its_entries(
+    concierge: ConciergeTestKit, concierge_host: PluginHost
+) -> None:
+    desk = await shop(concierge)
+    await member_with(desk, "100.00")
+    await desk.ok(
+        "redeemLoyaltyPoints", {"email": "ada@example.com", "points": 30, "reference": "B"}
+    )
+    assert (await check_invariants(concierge.db, concierge_host)).holds
+    async with concierge.transaction(desk.prop) as session:
+        await session.execute(update(Member).values(balance=Member.balance + 1))
+    report = await check_invariants(concierge.db, concierge_host)
+    assert [str(v) for v in report.violations] == [
+        "acme-shop: loyalty.balances_match_entries: member ada@example.com: balance 71, "
+        "entries sum to 70"
+    ]
