@@ -27,6 +27,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from core import heap
 from core.auth import AuthenticationError, Principal, authenticate
+from core.body_limits import BodyLimitMiddleware, body_limit_handlers
 from core.clock import Clock
 from core.config import Settings, load_settings
 from core.context import Context, PropertyInfo
@@ -238,6 +239,14 @@ def create_app(
                 allow_headers=["authorization", "content-type", "x-request-id"],
             )
         )
+    # Inside CORS, so a browser can read the refusal of an oversized body.
+    middleware.append(
+        Middleware(
+            BodyLimitMiddleware,
+            max_bytes=settings.max_body_bytes,
+            timeout_seconds=settings.body_timeout_seconds,
+        )
+    )
     routes = [
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
@@ -247,7 +256,12 @@ def create_app(
         WebSocketRoute("/graphql/{property}", graphql_websocket),
         *plugin_routes(host),
     ]
-    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app = Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers=body_limit_handlers,  # type: ignore[arg-type]
+        lifespan=lifespan,
+    )
     app.state.runtime = runtime
     app.state.views = Views(settings)
     return app

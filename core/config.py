@@ -30,6 +30,10 @@ class GraphQLLimits:
     max_depth: int = 12
     max_tokens: int = 5_000
     max_aliases: int = 30
+    # The estimated fields a response resolves, pages multiplied (core/graphql/cost.py).
+    max_cost: int = 20_000
+    # Selections of one response name in one selection set (fragments spread in).
+    max_field_repeats: int = 50
     max_page_size: int = 100
     default_page_size: int = 20
     # Several operations in one HTTP request (a JSON array) only when enabled.
@@ -52,6 +56,10 @@ class Settings:
     log_level: str = "INFO"
     # How often an open WebSocket's credential is checked again (logout, revoked key).
     ws_recheck_seconds: float = 30.0
+    # Every HTTP request body: at most this many bytes (413), arriving within this
+    # many seconds of the request (408), so no client holds memory or a worker.
+    max_body_bytes: int = 1_048_576
+    body_timeout_seconds: int = 10
 
     @property
     def is_sqlite(self) -> bool:
@@ -142,6 +150,10 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         max_depth=_env_int("GRAPHQL_MAX_DEPTH", GraphQLLimits.max_depth, env),
         max_tokens=_env_int("GRAPHQL_MAX_TOKENS", GraphQLLimits.max_tokens, env),
         max_aliases=_env_int("GRAPHQL_MAX_ALIASES", GraphQLLimits.max_aliases, env),
+        max_cost=_env_int("GRAPHQL_MAX_COST", GraphQLLimits.max_cost, env),
+        max_field_repeats=_env_int(
+            "GRAPHQL_MAX_FIELD_REPEATS", GraphQLLimits.max_field_repeats, env
+        ),
         max_page_size=_env_int("GRAPHQL_MAX_PAGE_SIZE", GraphQLLimits.max_page_size, env),
         default_page_size=_env_int(
             "GRAPHQL_DEFAULT_PAGE_SIZE", GraphQLLimits.default_page_size, env
@@ -160,4 +172,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         run_jobs=_env_bool("RUN_JOBS", True, env),
         log_level=(_env("LOG_LEVEL", env) or "INFO").upper(),
         ws_recheck_seconds=float(_env_int("WS_RECHECK_SECONDS", 30, env)),
+        max_body_bytes=_env_int("MAX_BODY_BYTES", Settings.max_body_bytes, env),
+        body_timeout_seconds=_env_int("BODY_TIMEOUT_SECONDS", Settings.body_timeout_seconds, env),
     )

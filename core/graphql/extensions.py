@@ -27,7 +27,8 @@ from strawberry.extensions import (
 )
 from strawberry.schema.schema import validate_document
 
-from core.config import Settings
+from core.config import GraphQLLimits, Settings
+from core.graphql.cost import cost_errors
 from core.graphql.errors import is_client_facing
 
 log = logging.getLogger("concierge.graphql")
@@ -60,14 +61,28 @@ def _strawberry_rules(
 
 
 class CachedValidation(SchemaExtension):
-    """Validation with an LRU cache; field suggestions hidden in production."""
+    """The document's cost first, then validation with an LRU cache; field suggestions
+    hidden in production.
 
-    def __init__(self, *, hide_suggestions: bool) -> None:
+    The cost check comes first because validation itself is what a fragment bomb or a
+    field repeated a thousand times attacks (core/graphql/cost.py); it is not cached,
+    as a page size may come from the variables.
+    """
+
+    def __init__(self, *, hide_suggestions: bool, limits: GraphQLLimits) -> None:
         super().__init__()
         self.hide_suggestions = hide_suggestions
+        self.limits = limits
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
+        refused = cost_errors(
+            context.schema._schema, context.graphql_document, context.variables, self.limits
+        )
+        if refused:
+            context.pre_execution_errors = refused
+            yield
+            return
         errors = _validate_cached(
             context.schema._schema,
             context.graphql_document,
@@ -128,6 +143,6 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
         partial(ParserCache, maxsize=PARSER_CACHE_SIZE),
         partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
         partial(AddValidationRules, rules),
-        partial(CachedValidation, hide_suggestions=settings.production),
+        partial(CachedValidation, hide_suggestions=settings.production, limits=limits),
         partial(MaskErrorsWithId, should_mask_error=_should_mask),
     ]

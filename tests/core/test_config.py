@@ -28,12 +28,18 @@ def test_environment_overrides(tmp_path: Path) -> None:
             "CONCIERGE_CORS_ORIGINS": "https://shop.example, https://desk.example",
             "CONCIERGE_GRAPHQL_MAX_DEPTH": "7",
             "CONCIERGE_GRAPHQL_MAX_PAGE_SIZE": "50",
+            "CONCIERGE_GRAPHQL_MAX_COST": "5000",
+            "CONCIERGE_GRAPHQL_MAX_FIELD_REPEATS": "10",
+            "CONCIERGE_MAX_BODY_BYTES": "65536",
+            "CONCIERGE_BODY_TIMEOUT_SECONDS": "3",
             "CONCIERGE_PRODUCTION": "true",
         }
     )
     assert settings.database_url.startswith("postgresql+asyncpg://")
     assert settings.cors_origins == ("https://shop.example", "https://desk.example")
     assert settings.limits.max_depth == 7 and settings.limits.max_page_size == 50
+    assert (settings.limits.max_cost, settings.limits.max_field_repeats) == (5000, 10)
+    assert (settings.max_body_bytes, settings.body_timeout_seconds) == (65536, 3)
     assert settings.production and not settings.secret_is_generated
     settings.check_production_ready()  # a real secret: no error
 
