@@ -233,6 +233,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         log_config=None,
         timeout_graceful_shutdown=args.graceful_timeout,
         proxy_headers=True,
+        # A WebSocket message is bounded like an HTTP body (uvicorn's default is 16 MiB).
+        ws_max_size=settings.max_body_bytes,
     )
     return 0
 

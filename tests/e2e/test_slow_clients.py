@@ -1,0 +1,120 @@
+"""Slow clients against a real `concierge serve`: a connection that stalls in its
+headers, and one whose body trickles in, hold no worker: everyone else is answered
+meanwhile, and the trickling body is refused with 408 when its time is up."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from core.testing import TEST_SECRET, ConciergeTestKit
+
+BODY_TIMEOUT_SECONDS = 2
+TYPENAME = b'{"query": "{ __typename }"}'
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@asynccontextmanager
+async def served(database_url: str, data_dir: Path) -> AsyncIterator[int]:
+    """`concierge serve` on the test's database; yields its port once it is ready."""
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONCIERGE_")}
+    env.update(
+        CONCIERGE_DATABASE_URL=database_url, CONCIERGE_SECRET_KEY=TEST_SECRET,
+        CONCIERGE_RUN_JOBS="false", CONCIERGE_DATA_DIR=str(data_dir),
+        CONCIERGE_BODY_TIMEOUT_SECONDS=str(BODY_TIMEOUT_SECONDS),
+    )  # fmt: skip
+    server = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "core.cli", "serve", "--no-migrate", "--port", str(port),
+        env=env, cwd=data_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+            for _ in range(300):
+                try:
+                    if (await client.get("/readyz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                await asyncio.sleep(0.1)
+            else:
+                pytest.fail("the server did not come up")
+        yield port
+    finally:
+        server.terminate()
+        try:
+            await asyncio.wait_for(server.wait(), 20)
+        except TimeoutError:
+            server.kill()
+            await server.wait()
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length = next(
+        int(line.split(b":", 1)[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    return status, await reader.readexactly(length)
+
+
+async def test_stalled_and_trickling_clients_hold_no_one_up(
+    concierge: ConciergeTestKit, concierge_database_url: str, tmp_path: Path
+) -> None:
+    async with served(concierge_database_url, tmp_path) as port:
+        # Twenty connections stalled halfway through their headers.
+        stalled = []
+        for _ in range(20):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: appl")
+            await writer.drain()
+            stalled.append(writer)
+        # One whose body arrives a few bytes at a time, far slower than the timeout.
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(TYPENAME) + TYPENAME[:5]
+        )
+        await writer.drain()
+        started = time.monotonic()
+
+        async def trickle() -> None:
+            for byte in TYPENAME[5:]:
+                await asyncio.sleep(1)
+                writer.write(bytes([byte]))
+                await writer.drain()
+
+        trickling = asyncio.create_task(trickle())
+        try:
+            # Meanwhile everyone else is answered at once.
+            async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as c:
+                for _ in range(5):
+                    answer = await c.post("/graphql", json={"query": "{ __typename }"})
+                    assert answer.json() == {"data": {"__typename": "AccountQuery"}}
+                assert time.monotonic() - started < BODY_TIMEOUT_SECONDS
+            status, body = await asyncio.wait_for(read_response(reader), 10)
+            waited = time.monotonic() - started
+        finally:
+            trickling.cancel()
+            for stalled_writer in [*stalled, writer]:
+                stalled_writer.close()
+    assert status == 408, body
+    assert b"REQUEST_TIMEOUT" in body
+    assert BODY_TIMEOUT_SECONDS <= waited < BODY_TIMEOUT_SECONDS + 3
