@@ -101,7 +101,7 @@ class _Walk:
     def level(self, selection_set: SelectionSetNode, parent: GraphQLNamedType | None) -> _Level:
         cost = 0
         names: Counter[str] = Counter()
-        for selection in selection_set.selections:
+        for selection in selection_set.selections or ():
             if isinstance(selection, FieldNode):
                 response_name = (selection.alias or selection.name).value
                 names[response_name] += 1
@@ -136,7 +136,7 @@ class _Walk:
     def page_size(self, node: FieldNode, returned: GraphQLNamedType | None) -> int:
         if returned is None or not returned.name.endswith(CONNECTION_SUFFIX):
             return 1
-        for argument in node.arguments:
+        for argument in node.arguments or ():
             if argument.name.value not in ("first", "last"):
                 continue
             value = argument.value

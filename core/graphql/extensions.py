@@ -76,9 +76,13 @@ class CachedValidation(SchemaExtension):
 
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
-        refused = cost_errors(
-            context.schema._schema, context.graphql_document, context.variables, self.limits
-        )
+        try:
+            refused = cost_errors(
+                context.schema._schema, context.graphql_document, context.variables, self.limits
+            )
+        except Exception as exc:
+            # Errors raised here bypass MaskErrors: mask a bug of ours by hand.
+            refused = [anonymised(GraphQLError(str(exc), original_error=exc))]
         if refused:
             context.pre_execution_errors = refused
             yield
@@ -101,28 +105,31 @@ def _should_mask(error: GraphQLError) -> bool:
     return not is_client_facing(error)
 
 
-class MaskErrorsWithId(MaskErrors):
-    """Replace a bug's message with "Unexpected error." and an id; log the bug under that id.
+def anonymised(error: GraphQLError, message: str = "Unexpected error.") -> GraphQLError:
+    """A bug's error as the client sees it: a plain message and an id; the traceback is
+    logged under that id, so support can find it from what the client quotes."""
+    error_id = uuid.uuid4().hex
+    path = ".".join(str(p) for p in error.path or ()) or "operation"
+    log.error(
+        "unexpected error %s in %s", error_id, path, exc_info=error.original_error,
+        extra={"error_id": error_id},
+    )  # fmt: skip
+    return GraphQLError(
+        message=message,
+        nodes=error.nodes,
+        source=error.source,
+        positions=error.positions,
+        path=error.path,
+        original_error=None,
+        extensions={"code": "INTERNAL", "errorId": error_id},
+    )
 
-    The client can quote the id to support, who find the traceback in the log.
-    """
+
+class MaskErrorsWithId(MaskErrors):
+    """Replace a bug's message with "Unexpected error." and an id (``anonymised``)."""
 
     def anonymise_error(self, error: GraphQLError) -> GraphQLError:
-        error_id = uuid.uuid4().hex
-        path = ".".join(str(p) for p in error.path or ()) or "operation"
-        log.error(
-            "unexpected error %s in %s", error_id, path, exc_info=error.original_error,
-            extra={"error_id": error_id},
-        )  # fmt: skip
-        return GraphQLError(
-            message=self.error_message,
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            original_error=None,
-            extensions={"code": "INTERNAL", "errorId": error_id},
-        )
+        return anonymised(error, self.error_message)
 
 
 def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]:

@@ -124,6 +124,8 @@ async def test_pages_inside_pages_are_refused_by_their_size_and_small_ones_serve
     edges = small.body["data"]["orders"]["edges"]
     assert len(edges) == 3
     assert all(len(e["node"]["customer"]["orders"]["edges"]) == 3 for e in edges)
+    bare = await concierge.graphql("{ orders { edges { node { number } } } }", property=store.prop)
+    assert bare.status == 200 and len(bare.body["data"]["orders"]["edges"]) == 3, bare.body
 
 
 async def test_the_richest_orders_page_a_screen_asks_for_is_served(
