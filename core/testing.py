@@ -19,6 +19,9 @@ Fixtures:
 * ``concierge_settings``, ``concierge_app``, ``concierge_client``.
 * ``concierge``: a :class:`ConciergeTestKit` to create tenants and properties,
   enable plugins, mint tokens and send GraphQL requests.
+* ``invariants_hold_after``: when the test is done, every ``concierge check``
+  invariant must hold on its database; mark a module of race tests with
+  ``pytestmark = pytest.mark.usefixtures("invariants_hold_after")``.
 
 For an app over another set of plugins, :func:`migrated_database` gives a
 fresh database migrated for that :class:`core.plugins.PluginHost`.
@@ -257,6 +260,19 @@ async def concierge(
     concierge_app: Starlette, concierge_client: httpx.AsyncClient
 ) -> ConciergeTestKit:
     return ConciergeTestKit(concierge_app, concierge_client)
+
+
+@pytest.fixture
+async def invariants_hold_after(
+    concierge: ConciergeTestKit, concierge_host: PluginHost
+) -> AsyncIterator[None]:
+    """After the test, ``concierge check`` over what it left: a race that each request
+    survived but that left stock, stays or money inconsistent still fails."""
+    yield
+    from core.invariants import check_invariants
+
+    report = await check_invariants(concierge.db, concierge_host, concierge.clock)
+    assert report.holds, str(report)
 
 
 # ---------------------------------------------------------------------------
