@@ -9,27 +9,24 @@ PostgreSQL with CONCIERGE_TEST_DATABASE_URL.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import signal
-import socket
-import subprocess
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
 import pytest
 from orders_store import CREATE_PRODUCT, INVENTORY, ORDERS, RECEIVE, Store
+from server_process import ServerProcess
 from sqlalchemy import select
 
 from core.apikeys import ApiKeyKind, create_api_key
 from core.invariants import check_invariants
 from core.plugins import PluginHost
-from core.testing import TEST_SECRET, ConciergeTestKit
+from core.testing import ConciergeTestKit
 from plugins.oms_orders import models
 
 WORKERS = 8
@@ -39,7 +36,6 @@ MIN_ACKNOWLEDGED = 40
 MIN_LOAD_SECONDS = 1.0
 MAX_ACKNOWLEDGED = 150
 LOAD_DEADLINE = 25.0
-READY_DEADLINE = 60.0
 REQUEST_TIMEOUT = 15.0
 TEST_DEADLINE = 150.0
 
@@ -62,79 +58,12 @@ ORDERS_PAGE = (
 )
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _lines_of(order: dict[str, Any]) -> list[tuple[str, int]]:
     return [(line["sku"], line["quantity"]) for line in order["lines"]]
 
 
 def _wanted(input: dict[str, Any]) -> list[tuple[str, int]]:
     return [(line["sku"], line["quantity"]) for line in input["lines"]]
-
-
-class Server:
-    """One `concierge serve` process on the test's database, its output in a log file."""
-
-    def __init__(self, database_url: str, tmp_path: Path, name: str) -> None:
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.log_path = tmp_path / f"{name}.log"
-        self.env = {k: v for k, v in os.environ.items() if not k.startswith("CONCIERGE_")}
-        self.env.update(
-            CONCIERGE_DATABASE_URL=database_url, CONCIERGE_SECRET_KEY=TEST_SECRET,
-            CONCIERGE_RUN_JOBS="false", CONCIERGE_DATA_DIR=str(tmp_path / "server-data"),
-        )  # fmt: skip
-        self.cwd = tmp_path
-        self.proc: asyncio.subprocess.Process | None = None
-        self._log: IO[bytes] | None = None
-
-    def log_tail(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")[-3000:]
-        except OSError:
-            return ""
-
-    async def start(self) -> None:
-        self._log = self.log_path.open("wb")
-        self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "core.cli", "serve", "--no-migrate", "--port", str(self.port),
-            env=self.env, cwd=self.cwd, stdout=self._log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        deadline = time.monotonic() + READY_DEADLINE
-        async with httpx.AsyncClient(base_url=self.base, timeout=5) as client:
-            while time.monotonic() < deadline:
-                if self.proc.returncode is not None:
-                    pytest.fail(f"the server exited ({self.proc.returncode}):\n{self.log_tail()}")
-                try:
-                    if (await client.get("/readyz")).status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
-        pytest.fail(f"the server was not ready in {READY_DEADLINE} s:\n{self.log_tail()}")
-
-    def kill(self) -> None:
-        assert self.proc is not None and self.proc.returncode is None
-        os.kill(self.proc.pid, signal.SIGKILL)
-
-    async def stop(self) -> None:
-        """Terminate (or kill) and reap the process, whatever state it is in."""
-        try:
-            if self.proc is not None and self.proc.returncode is None:
-                self.proc.terminate()
-                try:
-                    await asyncio.wait_for(self.proc.wait(), 15)
-                except TimeoutError:
-                    self.proc.kill()
-                    await asyncio.wait_for(self.proc.wait(), 15)
-        finally:
-            if self._log is not None:
-                self._log.close()
-                self._log = None
 
 
 @dataclass
@@ -256,7 +185,7 @@ async def _all_orders(client: httpx.AsyncClient, path: str) -> dict[str, dict[st
         after = page["pageInfo"]["endCursor"]
 
 
-def _client(server: Server, headers: dict[str, str]) -> httpx.AsyncClient:
+def _client(server: ServerProcess, headers: dict[str, str]) -> httpx.AsyncClient:
     limits = httpx.Limits(max_connections=WORKERS, max_keepalive_connections=WORKERS)
     return httpx.AsyncClient(
         base_url=server.base, headers=headers, timeout=REQUEST_TIMEOUT, limits=limits
@@ -264,7 +193,7 @@ def _client(server: Server, headers: dict[str, str]) -> httpx.AsyncClient:
 
 
 async def _load_until_killed(
-    server: Server, path: str, headers: dict[str, str], load: Load
+    server: ServerProcess, path: str, headers: dict[str, str], load: Load
 ) -> tuple[int, float]:
     """WORKERS clients place orders until enough are acknowledged, then SIGKILL the server
     under them; returns (requests in flight at the kill, seconds of load)."""
@@ -297,7 +226,9 @@ async def _load_until_killed(
     return in_flight, time.monotonic() - started
 
 
-async def _recover(server: Server, path: str, headers: dict[str, str], load: Load) -> Counter[str]:
+async def _recover(
+    server: ServerProcess, path: str, headers: dict[str, str], load: Load
+) -> Counter[str]:
     """After the restart, through the API: each acknowledged order, its key sent again,
     comes back unchanged; each order the kill cut off is there whole or not at all; the
     orders listed are exactly the acknowledged ones. Returns what became of the cut-off."""
@@ -382,8 +313,8 @@ async def test_a_server_killed_mid_load_keeps_every_acknowledged_order_whole(
     headers = {"authorization": f"Bearer {api_key}"}
     load = Load()
     # From here on only the server processes write to the database, until the last is gone.
-    first = Server(concierge_database_url, tmp_path, "first")
-    second = Server(concierge_database_url, tmp_path, "second")
+    first = ServerProcess(concierge_database_url, tmp_path, "first")
+    second = ServerProcess(concierge_database_url, tmp_path, "second")
     # Bounded as a whole: a server that hangs fails the test, and both processes are reaped.
     async with asyncio.timeout(TEST_DEADLINE):
         try:

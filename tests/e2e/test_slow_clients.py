@@ -5,63 +5,16 @@ meanwhile, and the trickling body is refused with 408 when its time is up."""
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
-import pytest
+from server_process import served
 
-from core.testing import TEST_SECRET, ConciergeTestKit
+from core.testing import ConciergeTestKit
 
 BODY_TIMEOUT_SECONDS = 2
 TYPENAME = b'{"query": "{ __typename }"}'
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@asynccontextmanager
-async def served(database_url: str, data_dir: Path) -> AsyncIterator[int]:
-    """`concierge serve` on the test's database; yields its port once it is ready."""
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CONCIERGE_")}
-    env.update(
-        CONCIERGE_DATABASE_URL=database_url, CONCIERGE_SECRET_KEY=TEST_SECRET,
-        CONCIERGE_RUN_JOBS="false", CONCIERGE_DATA_DIR=str(data_dir),
-        CONCIERGE_BODY_TIMEOUT_SECONDS=str(BODY_TIMEOUT_SECONDS),
-    )  # fmt: skip
-    server = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "core.cli", "serve", "--no-migrate", "--port", str(port),
-        env=env, cwd=data_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
-            for _ in range(300):
-                try:
-                    if (await client.get("/readyz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
-            else:
-                pytest.fail("the server did not come up")
-        yield port
-    finally:
-        server.terminate()
-        try:
-            await asyncio.wait_for(server.wait(), 20)
-        except TimeoutError:
-            server.kill()
-            await server.wait()
 
 
 async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
@@ -78,7 +31,9 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
 async def test_stalled_and_trickling_clients_hold_no_one_up(
     concierge: ConciergeTestKit, concierge_database_url: str, tmp_path: Path
 ) -> None:
-    async with served(concierge_database_url, tmp_path) as port:
+    timeout = str(BODY_TIMEOUT_SECONDS)
+    async with served(concierge_database_url, tmp_path, body_timeout_seconds=timeout) as server:
+        port = server.port
         # Twenty connections stalled halfway through their headers.
         stalled = []
         for _ in range(20):

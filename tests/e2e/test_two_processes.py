@@ -4,25 +4,16 @@ reservation booked through a `concierge serve` process started beside it."""
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 from hotel_kit import mutation_document, set_up_hotel
+from server_process import served
 
 from core.apikeys import ApiKeyKind, create_api_key
-from core.testing import TEST_SECRET, ConciergeTestKit
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from core.testing import ConciergeTestKit
 
 
 async def test_a_subscriber_here_hears_of_a_booking_made_in_another_process(
@@ -39,63 +30,37 @@ async def test_a_subscriber_here_hears_of_a_booking_made_in_another_process(
             grantable=frozenset({"reservations:write", "reservations:read"}),
             created_by_user_id=None, clock=concierge.clock,
         )  # fmt: skip
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CONCIERGE_")}
-    env.update(
-        CONCIERGE_DATABASE_URL=concierge_database_url, CONCIERGE_SECRET_KEY=TEST_SECRET,
-        CONCIERGE_RUN_JOBS="false", CONCIERGE_DATA_DIR=str(tmp_path / "other"),
-    )  # fmt: skip
-    other = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "core.cli", "serve", "--no-migrate", "--port", str(port),
-        env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        async with httpx.AsyncClient(base_url=base, timeout=10) as client:
-            for _ in range(300):
-                try:
-                    if (await client.get("/readyz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
-            else:
-                pytest.fail("the other process did not come up")
-
-            async with concierge.websocket(hotel.prop) as ws:
-                token = concierge.token(hotel.tenant)
-                await ws.send_json(
-                    {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
-                )
-                assert (await asyncio.wait_for(ws.receive_json(), 5))["type"] == "connection_ack"
-                await ws.send_json({
-                    "id": "desk", "type": "subscribe",
-                    "payload": {"query": "subscription { reservationChanged { status"
-                                         " guest { lastName } } }"},
-                })  # fmt: skip
-                await concierge.subscribed(hotel.prop)
-                booking = {
-                    "idempotencyKey": "from-elsewhere", "guest": {"lastName": "Elsewhere"},
-                    "stays": [{"roomType": "DBL", "ratePlan": "BAR-DBL",
-                               "arrival": hotel.day(3), "departure": hotel.day(5)}],
-                }  # fmt: skip
-                started = time.monotonic()
-                answer = await client.post(
-                    f"/graphql/{hotel.prop.slug}",
-                    json={"query": mutation_document("bookReservation"),
-                          "variables": {"input": booking}},
-                    headers={"authorization": f"Bearer {key}"},
-                )  # fmt: skip
-                assert answer.json()["data"]["bookReservation"]["errors"] == [], answer.text
-                message = await asyncio.wait_for(ws.receive_json(), 10)
-                assert time.monotonic() - started < 10
-        assert message["payload"]["data"]["reservationChanged"] == {
-            "status": "CONFIRMED", "guest": {"lastName": "Elsewhere"},
+    async with (
+        served(concierge_database_url, tmp_path) as other,
+        httpx.AsyncClient(base_url=other.base, timeout=10) as client,
+        concierge.websocket(hotel.prop) as ws,
+    ):
+        token = concierge.token(hotel.tenant)
+        await ws.send_json(
+            {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}
+        )
+        assert (await asyncio.wait_for(ws.receive_json(), 5))["type"] == "connection_ack"
+        await ws.send_json({
+            "id": "desk", "type": "subscribe",
+            "payload": {"query": "subscription { reservationChanged { status"
+                                 " guest { lastName } } }"},
+        })  # fmt: skip
+        await concierge.subscribed(hotel.prop)
+        booking = {
+            "idempotencyKey": "from-elsewhere", "guest": {"lastName": "Elsewhere"},
+            "stays": [{"roomType": "DBL", "ratePlan": "BAR-DBL",
+                       "arrival": hotel.day(3), "departure": hotel.day(5)}],
         }  # fmt: skip
-    finally:
-        other.terminate()
-        try:
-            await asyncio.wait_for(other.wait(), 20)
-        except TimeoutError:
-            other.kill()
-            await other.wait()
+        started = time.monotonic()
+        answer = await client.post(
+            f"/graphql/{hotel.prop.slug}",
+            json={"query": mutation_document("bookReservation"),
+                  "variables": {"input": booking}},
+            headers={"authorization": f"Bearer {key}"},
+        )  # fmt: skip
+        assert answer.json()["data"]["bookReservation"]["errors"] == [], answer.text
+        message = await asyncio.wait_for(ws.receive_json(), 10)
+        assert time.monotonic() - started < 10
+    assert message["payload"]["data"]["reservationChanged"] == {
+        "status": "CONFIRMED", "guest": {"lastName": "Elsewhere"},
+    }  # fmt: skip
