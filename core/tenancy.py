@@ -200,6 +200,10 @@ async def update_property(
 
 
 async def get_property_by_slug(session: AsyncSession, slug: str) -> Property | None:
+    # No property has a slug off the pattern, and the database need not be asked: a slug
+    # from a URL may hold a NUL, which PostgreSQL refuses to compare at all.
+    if not SLUG_PATTERN.match(slug):
+        return None
     return await session.scalar(select(Property).where(Property.slug == slug))
 
 

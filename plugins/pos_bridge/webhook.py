@@ -11,7 +11,6 @@ sale; 422 with ``errors: [{code, message, field}]`` when the sale is refused
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import orjson
@@ -23,9 +22,9 @@ from starlette.routing import Route
 from core.db import Scope
 from core.errors import DomainError
 from core.money import decimal_to_minor, minor_to_decimal
-from core.tenancy import Property, enabled_plugins
+from core.tenancy import enabled_plugins, get_property_by_slug
 from plugins.pos_bridge.models import Outlet, PosSale
-from plugins.pos_bridge.service import sales, signing
+from plugins.pos_bridge.service import outlets, sales, signing
 from plugins.pos_bridge.service.common import PosContext
 
 MAX_BODY = 64 * 1024
@@ -59,6 +58,8 @@ def _text(data: dict[str, Any], key: str, *, required: bool = True) -> str | Non
         return None
     if not isinstance(value, str):
         raise Reply(400, f"{key!r} must be a string")
+    if "\x00" in value:  # PostgreSQL can neither store nor compare it
+        raise Reply(400, f"{key!r} may not contain the NUL character")
     return value
 
 
@@ -84,8 +85,9 @@ def _sale_spec(data: dict[str, Any], currency: str) -> sales.SaleSpec:
             sales.SaleLineSpec(
                 description=_text(line, "description") or "",
                 quantity=_int(line, "quantity"),
+                # A string that is no number is refused there (422), like a bad amount.
                 unit_price_minor=decimal_to_minor(
-                    Decimal(str(price)), currency, field=["lines", str(index), "unitPrice"]
+                    str(price), currency, field=["lines", str(index), "unitPrice"]
                 ),
                 sku=_text(line, "sku", required=False),
             )
@@ -136,16 +138,18 @@ async def receive_sale(request: Request) -> JSONResponse:
     try:
         body = await _body(request)
         async with runtime.db.session(Scope.system(), write=False) as session:
-            prop = await session.scalar(
-                select(Property).where(Property.slug == request.path_params["property"])
-            )
+            prop = await get_property_by_slug(session, request.path_params["property"])
             enabled = await enabled_plugins(session, prop.id) if prop else frozenset()
         if prop is None or PLUGIN not in enabled:
             raise Reply(404, "no such property")
         scope = Scope.tenant(prop.tenant_id, prop.id)
+        code = request.path_params["outlet"]
         async with runtime.events.transaction(scope) as session:
-            outlet = await session.scalar(
-                select(Outlet).where(Outlet.code == request.path_params["outlet"])
+            # No outlet has a code off the pattern (nor one PostgreSQL could not compare).
+            outlet = (
+                await session.scalar(select(Outlet).where(Outlet.code == code))
+                if outlets.CODE.match(code)
+                else None
             )
             if outlet is None or not outlet.active:
                 raise Reply(404, "no such outlet")

@@ -180,6 +180,26 @@ async def test_webhook_errors_are_4xx_and_post_nothing(resort: Resort) -> None:
     assert await resort.pos_rows() == before
 
 
+async def test_webhook_input_the_database_cannot_take_is_a_4xx(resort: Resort) -> None:
+    """A NUL (which PostgreSQL can neither store nor compare) in the path or a field, or
+    a price that is no number: refused like any bad request, never a 500."""
+    before = await resort.pos_rows()
+    # %00: a NUL once the path is decoded.
+    unknown = await resort.webhook("REST", webhook_sale("W-6"), property="sea-resort%00")
+    assert unknown.status_code == 404
+    assert (await resort.webhook("REST%00", webhook_sale("W-7"), secret="x")).status_code == 404
+    nul = await resort.webhook("REST", webhook_sale("W-8\x00"))
+    assert nul.status_code == 400
+    assert nul.json() == {"error": "'saleId' may not contain the NUL character"}
+    priceless = webhook_sale("W-9")
+    priceless["lines"][0]["unitPrice"] = "two fifty"
+    refused = await resort.webhook("REST", priceless)
+    assert refused.status_code == 422, refused.text
+    (error,) = refused.json()["errors"]
+    assert (error["code"], error["field"]) == ("INVALID_INPUT", ["lines", "0", "unitPrice"])
+    assert await resort.pos_rows() == before
+
+
 # -- what each kind of property runs -----------------------------------------------------
 
 
