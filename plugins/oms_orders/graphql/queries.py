@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from strawberry.types import Info
 
 from core.db import contains_pattern
-from core.graphql import Connection, Money, SortDirection, paginate, pk_of
+from core.graphql import ClientError, Connection, Money, SortDirection, paginate, pk_of
 from core.graphql.loaders import load_ahead
 from core.graphql.permissions import public, requires
 from core.graphql.selection import selects
@@ -62,6 +62,16 @@ class CustomerFilter:
     search: str | None = strawberry.field(default=None, description="In e-mail and name.")
 
 
+def _instant(value: dt.datetime, name: str) -> dt.datetime:
+    """A filter's bound; one without a UTC offset names no instant (and the database
+    refuses to compare it), so it is the client's malformed argument."""
+    if value.tzinfo is None:
+        raise ClientError(
+            f"{name} needs a UTC offset, such as 2026-03-02T09:00:00Z", code="INVALID_INPUT"
+        )
+    return value
+
+
 def order_statement(filter: OrderFilter | None):
     order = models.Order
     statement = select(order)
@@ -78,9 +88,9 @@ def order_statement(filter: OrderFilter | None):
     if filter.customer is not None:
         statement = statement.where(order.customer_id == pk_of(filter.customer, "Customer"))
     if filter.placed_from is not None:
-        statement = statement.where(order.placed_at >= filter.placed_from)
+        statement = statement.where(order.placed_at >= _instant(filter.placed_from, "placedFrom"))
     if filter.placed_to is not None:
-        statement = statement.where(order.placed_at < filter.placed_to)
+        statement = statement.where(order.placed_at < _instant(filter.placed_to, "placedTo"))
     if filter.search and filter.search.strip():
         statement = statement.where(
             order.search_text.like(contains_pattern(filter.search), escape="\\")

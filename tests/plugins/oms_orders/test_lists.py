@@ -74,6 +74,18 @@ async def test_filters_combine_and_count(store: Store, clock: MovableClock) -> N
     )  # fmt: skip
 
 
+async def test_a_time_window_without_a_utc_offset_is_a_client_error(store: Store) -> None:
+    """A bound with no offset names no instant: a typed error, not an internal one."""
+    await store.place("w-1", ("SOAP", 1))
+    for bound in ("placedFrom", "placedTo"):
+        result = await store.request(LIST, {"filter": {bound: "2026-03-02T09:00:00"}})
+        assert result.status == 200 and result.data is None, result.body
+        (error,) = result.errors
+        assert (error["path"], error["extensions"]) == (["orders"], {"code": "INVALID_INPUT"})
+        assert error["message"] == f"{bound} needs a UTC offset, such as 2026-03-02T09:00:00Z"
+    assert await numbers(store, filter={"placedFrom": "2026-03-02T09:00:00Z"}) == (["1001"], 1)
+
+
 async def test_sorting_and_keyset_pages(store: Store, clock: MovableClock) -> None:
     await seed(store, clock)
     by_total = await numbers(store, sort={"field": "TOTAL", "direction": "ASC"})
