@@ -155,6 +155,12 @@ class Context:
             task.cancel()
         await asyncio.gather(*self._watchers, return_exceptions=True)
         self._watchers.clear()
-        if self._read_session is not None:
-            await self._read_session.close()
-            self._read_session = None
+        # Under the lock, so nothing is still reading through the session. When a field
+        # fails, graphql-core cancels its siblings, and strawberry a DataLoader batch no
+        # one waits for any more; the batch may be mid-query, and execution ends before
+        # its cancellation has. Closing the session then would roll back under that query
+        # on the same connection, which breaks it and fails the response.
+        async with self._lock:
+            if self._read_session is not None:
+                await self._read_session.close()
+                self._read_session = None

@@ -83,3 +83,21 @@ async def test_the_board_costs_the_same_statements_for_more_rooms(hk: Housekeepi
         await hotel.ok("createRoom", {"number": number, "roomType": "DBL", "floor": "2"})
         await dirty_with_task(number)
     assert await statements() == few
+
+
+async def test_a_failing_sibling_field_leaves_the_board_a_clean_answer(hk: Housekeeping) -> None:
+    """A field that fails (a bad cursor, after reading its room) cancels the board beside
+    it while the board's assignees are being read; the response is that failure, not a
+    500 from closing the request's session under the read (found by fuzzing the schema,
+    tests/e2e/test_schema_fuzzing.py)."""
+    await hk.ok("createHousekeepingTask", {"room": "104", "kind": "DEPARTURE",
+                                           "assignee": hk.ivo.id}, by=hk.sofia)  # fmt: skip
+    both = (
+        "{ board: housekeepingBoard { businessDate }"
+        ' changes: roomConditionChanges(room: "104", after: "not a cursor") { totalCount } }'
+    )
+    for _ in range(3):
+        result = await hk.hotel.request(both)
+        assert result.status == 200 and result.data is None, result.body
+        assert [e["extensions"]["code"] for e in result.errors] == ["BAD_CURSOR"]
+    assert (await hk.board())["businessDate"] == hk.hotel.day(0)
