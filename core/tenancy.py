@@ -22,7 +22,7 @@ from core.db import ALL_TENANTS_OPTION, SCOPE_KEY, Base, BigIntPK, IdPK, Scope, 
 from core.errors import CoreErrorCode, DomainError, NotFound
 from core.plugins import PluginHost, call_hook
 
-SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+SLUG_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\Z")
 
 
 class Tenant(Base):

@@ -25,8 +25,8 @@ from core.errors import CoreErrorCode, DomainError, NotFound
 from core.passwords import hash_password, password_problem
 from core.permissions import BUILT_IN_ROLES, role_permissions
 
-EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,253}\.[^@\s.]{2,63}$")
-ROLE_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,253}\.[^@\s.]{2,63}\Z")
+ROLE_NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}\Z")
 
 
 class User(TenantScoped, Base):

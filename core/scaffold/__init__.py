@@ -11,7 +11,7 @@ from pathlib import Path
 from core.version import __version__
 
 HERE = Path(__file__).parent
-NAME = re.compile(r"^[a-z][a-z0-9_]{1,23}$")
+NAME = re.compile(r"^[a-z][a-z0-9_]{1,23}\Z")
 # template file -> where it goes in the new package ({{name}} filled in)
 FILES = {
     "pyproject.toml.tmpl": "pyproject.toml",

@@ -18,8 +18,8 @@ from core.money import decimal_to_minor
 from plugins.oms_inventory.models import InventorySettings, Location, Product, Variant
 from plugins.oms_inventory.service.errors import InventoryErrorCode, invalid, not_found
 
-SKU_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
-CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+SKU_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}\Z")
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}\Z")
 STRATEGIES = ("priority", "most_stock")
 
 

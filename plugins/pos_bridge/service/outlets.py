@@ -16,7 +16,7 @@ from plugins.pos_bridge.models import Outlet, OutletDevice
 from plugins.pos_bridge.service.errors import PosErrorCode, invalid, not_found
 
 SELL = "pos:sell"
-CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}$")
+CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,19}\Z")
 
 
 class OutletKind(Enum):

@@ -18,7 +18,7 @@ from core.signatures import new_secret
 from plugins.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 MAX_TYPES = 50
-EVENT_TYPE = re.compile(r"^[a-z_]+\.(\*|[a-z_]+)$|^\*$")
+EVENT_TYPE = re.compile(r"^[a-z_]+\.(\*|[a-z_]+)\Z|^\*\Z")
 
 
 class EndpointStatus(Enum):
