@@ -43,13 +43,14 @@ async def test_stalled_and_trickling_clients_hold_no_one_up(
             await writer.drain()
             stalled.append(writer)
         # One whose body arrives a few bytes at a time, far slower than the timeout.
+        # Timed from before the request: the server's clock starts when its headers land.
+        started = time.monotonic()
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
         writer.write(
             b"POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             b"Content-Length: %d\r\n\r\n" % len(TYPENAME) + TYPENAME[:5]
         )
         await writer.drain()
-        started = time.monotonic()
 
         async def trickle() -> None:
             for byte in TYPENAME[5:]:
