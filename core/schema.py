@@ -13,14 +13,13 @@ from __future__ import annotations
 import logging
 import threading
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import strawberry
 from graphql import GraphQLError
 from strawberry import relay
 from strawberry.exceptions import DuplicatedTypeName
-from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
@@ -32,7 +31,6 @@ from core.graphql.errors import CoreError, is_client_facing
 from core.graphql.extensions import schema_extensions
 from core.graphql.permissions import guard_of
 from core.graphql.root import PropertyQuery
-from core.graphql.strings import RefuseNulStrings
 from core.plugins import PluginError, PluginHost
 
 MAX_BATCH_OPERATIONS = 10
@@ -108,13 +106,9 @@ class SchemaRegistry:
             mutation=merge_types("Mutation", mutations) if mutations else None,
             subscription=merge_types("Subscription", subscriptions) if subscriptions else None,
             types=[CoreError, *extra_types],
-            extensions=self._extensions(),
+            extensions=schema_extensions(self.settings),
             config=self._config(),
         )
-
-    def _extensions(self) -> list[Callable[[], SchemaExtension]]:
-        # After validation, a string PostgreSQL cannot store fails the request too.
-        return [*schema_extensions(self.settings), RefuseNulStrings]
 
     def _config(self) -> StrawberryConfig:
         batching = self.settings.limits.batching
@@ -226,7 +220,7 @@ class SchemaRegistry:
                 query=AccountQuery,
                 mutation=AccountMutation,
                 types=[CoreError],
-                extensions=self._extensions(),
+                extensions=schema_extensions(self.settings),
                 config=self._config(),
             )
         return self._account

@@ -30,6 +30,7 @@ from strawberry.schema.schema import validate_document
 from core.config import GraphQLLimits, Settings
 from core.graphql.cost import cost_errors
 from core.graphql.errors import is_client_facing
+from core.graphql.strings import RefuseNulStrings
 
 log = logging.getLogger("concierge.graphql")
 
@@ -151,5 +152,7 @@ def schema_extensions(settings: Settings) -> list[Callable[[], SchemaExtension]]
         partial(MaxTokensLimiter, max_token_count=limits.max_tokens),
         partial(AddValidationRules, rules),
         partial(CachedValidation, hide_suggestions=settings.production, limits=limits),
+        # After validation: a string PostgreSQL cannot store fails the request too.
+        RefuseNulStrings,
         partial(MaskErrorsWithId, should_mask_error=_should_mask),
     ]
